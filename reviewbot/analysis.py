@@ -1,0 +1,276 @@
+"""The whole analysis core in one call: `analyze(files, diffs, config) -> AnalysisResult`.
+
+Pure: it takes bytes and a frozen config and returns findings, with no I/O. Each file is parsed
+once; every rule's patterns are compiled into one tree-sitter query that runs once per file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tree_sitter import Node, Query, QueryCursor
+
+from reviewbot.checks.registry import CallSite, CheckContext, Match, ProjectIndex, Report, Rule, all_rules
+from reviewbot.config import Config
+from reviewbot.diff import FileDiff
+from reviewbot.findings import AnalysisResult, FileError, Finding, fingerprint
+from reviewbot.source import handlers
+from reviewbot.source.imports import IMPORT_PATTERNS, add_import
+from reviewbot.source.models import ModelIndex, build_model_index
+from reviewbot.source.parsing import compile_query, parse
+from reviewbot.source.source_file import SourceFile
+
+CALL_PATTERN = "(call function: (_) @call.function) @call\n"
+_CORE = "core"
+
+
+@dataclass(frozen=True)
+class CombinedQuery:
+    query: Query
+    owners: tuple[str, ...]  # pattern index -> rule code, or "core"
+
+
+@lru_cache(maxsize=8)
+def combined_query(rules: tuple[type[Rule], ...]) -> CombinedQuery:
+    """One query holding the core patterns and every rule's patterns, with a map from pattern
+    index back to the rule that contributed it."""
+    sources = [(_CORE, IMPORT_PATTERNS + CALL_PATTERN)] + [(r.code, r.query) for r in rules if r.query.strip()]
+    text = ""
+    spans: list[tuple[int, str]] = []
+    for owner, source in sources:
+        spans.append((len(text.encode()), owner))
+        text += source.strip() + "\n"
+    query = compile_query(text)
+    owners = []
+    for index in range(query.pattern_count):
+        start = query.start_byte_for_pattern(index)
+        owner = _CORE
+        for span_start, span_owner in spans:
+            if span_start <= start:
+                owner = span_owner
+        owners.append(owner)
+    return CombinedQuery(query=query, owners=tuple(owners))
+
+
+def enabled_rules(config: Config) -> tuple[type[Rule], ...]:
+    return tuple(r for r in all_rules() if config.enables(r.code, r.preview))
+
+
+def analyze(
+    files: Mapping[str, bytes],
+    diffs: Mapping[str, FileDiff] | None = None,
+    config: Config | None = None,
+    *,
+    diff_filter: str = "added",
+    model_sources: Mapping[str, bytes] | None = None,
+    models: ModelIndex | None = None,
+) -> AnalysisResult:
+    """Analyse `files` (path -> bytes). With `diffs`, only findings on changed code are kept (see
+    `FileDiff.touches` for `diff_filter`). `model_sources` are extra files (not reported on) that
+    define the project's models; `models` is a ready index, when the caller built one already."""
+    config = config or Config()
+    rules = enabled_rules(config)
+    result = AnalysisResult()
+    if models is None:
+        models = build_model_index({**(model_sources or {}), **files})
+    project = ProjectIndex(models=models)
+    for path in sorted(files):
+        if config.is_excluded(path):
+            continue
+        diff = None
+        if diffs is not None:
+            diff = diffs.get(path)
+            if diff is None or diff.status == "removed":
+                continue
+        findings, errors = analyze_file(path, files[path], config, rules, project)
+        result.errors.extend(errors)
+        if diff is not None:
+            findings = [f for f in findings if diff.touches(f.line, f.end_line, diff_filter)]
+        result.findings.extend(findings)
+    result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+    return result
+
+
+def analyze_file(
+    path: str, data: bytes, config: Config, rules: tuple[type[Rule], ...], project: ProjectIndex
+) -> tuple[list[Finding], list[FileError]]:
+    """One file, guarded: whatever goes wrong is reported in `errors`, never raised."""
+    problem = unreadable_reason(data, config.max_file_size)
+    if problem is not None:
+        return [], [FileError(path, "skipped", problem)]
+    errors: list[FileError] = []
+    try:
+        tree = parse(data)
+    except Exception as error:  # the parser is C code; keep going with the other files
+        return [], [FileError(path, "internal", f"could not parse: {error}")]
+    if tree.root_node.has_error:
+        line = first_error_line(tree.root_node)
+        errors.append(FileError(path, "syntax", f"syntax error near line {line}; analysed as far as it parsed"))
+    file = SourceFile(path=path, source=data, tree=tree, path_context=config.path_context(path))
+    combined = combined_query(rules)
+    per_rule: dict[str, list[Match]] = {}
+    calls: list[CallSite] = []
+    try:
+        for pattern_index, match in QueryCursor(combined.query).matches(tree.root_node):
+            owner = combined.owners[pattern_index]
+            if owner != _CORE:
+                per_rule.setdefault(owner, []).append(match)
+            elif "call" in match:
+                function = match["call.function"][0]
+                method_node = function.child_by_field_name("attribute") if function.type == "attribute" else function
+                method = method_node.text.decode() if method_node is not None else ""
+                calls.append(CallSite(match["call"][0], None, method))
+            else:
+                add_import(file.imports, match)
+    except RecursionError:
+        return [], errors + [FileError(path, "skipped", "nesting too deep to analyse")]
+    ctx = CheckContext(file=file, config=config, project=project)
+    for site in calls:
+        resolved = CallSite(site.node, _safe_qualname(file, site.node), site.method)
+        ctx.calls.append(resolved)
+        ctx.calls_by_method.setdefault(site.method, []).append(resolved)
+        if resolved.name is not None:
+            # `from time import sleep as nap`: `nap()` is also found under `sleep`
+            resolved_method = resolved.name.rsplit(".", 1)[-1]
+            if resolved_method != site.method:
+                ctx.calls_by_method.setdefault(resolved_method, []).append(resolved)
+    findings: list[Finding] = []
+    occurrences: dict[str, int] = {}
+    for rule in rules:
+        matches = per_rule.get(rule.code, [])
+        if rule.query.strip() and not matches:
+            continue
+        matches.sort(key=_match_position)
+        try:
+            reports = list(rule().check(ctx, matches))
+        except RecursionError:
+            errors.append(FileError(path, "internal", f"{rule.code}: nesting too deep; rule skipped for this file"))
+            continue
+        except Exception as error:  # one rule's bug must not lose the other findings
+            errors.append(FileError(path, "internal", f"{rule.code} failed: {type(error).__name__}: {error}"))
+            continue
+        for report in _unique(reports):
+            finding = _to_finding(rule, report, file, config, occurrences)
+            if finding is not None:
+                findings.append(finding)
+    return findings, errors
+
+
+def unreadable_reason(data: bytes, max_size: int) -> str | None:
+    if not data.strip():
+        return "empty file"
+    if len(data) > max_size:
+        return f"larger than {max_size} bytes (max-file-size)"
+    if b"\0" in data[:8192]:
+        return "binary file"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 (byte {error.start})"
+    return None
+
+
+def first_error_line(root: Node) -> int:
+    cursor = root.walk()
+    # Iterative descent to the first ERROR or MISSING node: never recursion on deep trees.
+    node = root
+    while True:
+        child = next((c for c in node.children if c.has_error or c.is_error or c.is_missing), None)
+        if child is None or node.is_error or node.is_missing:
+            del cursor
+            return node.start_point[0] + 1
+        node = child
+
+
+def _safe_qualname(file: SourceFile, call: Node) -> str | None:
+    try:
+        return file.call_name(call)
+    except RecursionError:
+        return None
+
+
+def _match_position(match: Match) -> int:
+    return min(nodes[0].start_byte for nodes in match.values() if nodes)
+
+
+def _unique(reports: Iterable[Report]) -> list[Report]:
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for report in sorted(reports, key=lambda r: (r.node.start_byte, r.node.end_byte)):
+        key = (report.node.start_byte, report.node.end_byte)
+        if key not in seen:
+            seen.add(key)
+            unique.append(report)
+    return unique
+
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+_IGNORE = re.compile(r"#\s*reviewbot:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.I)
+
+
+def suppressed_codes(line: str) -> set[str] | None:
+    """Codes silenced by a comment on this line; an empty set means all codes, None means none.
+    `# noqa`, `# noqa: RB101, RB102`, `# reviewbot: ignore[RB101] reason`."""
+    if "#" not in line:
+        return None
+    result: set[str] | None = None
+    for pattern in (_NOQA, _IGNORE):
+        for match in pattern.finditer(line):
+            codes = match.group("codes")
+            if not codes or not codes.strip():
+                return set()
+            result = (result or set()) | {c.strip().upper() for c in re.split(r"[\s,]+", codes) if c.strip()}
+    return result
+
+
+def _is_suppressed(rule: type[Rule], file: SourceFile, start: int, end: int) -> bool:
+    for line in range(start, end + 1):
+        codes = suppressed_codes(file.line_text(line))
+        if codes is not None and (not codes or rule.code in codes or rule.name.upper() in codes):
+            return True
+    return False
+
+
+def _to_finding(rule: type[Rule], report: Report, file: SourceFile, config: Config,
+                occurrences: dict[str, int]) -> Finding | None:
+    start = report.node
+    end = report.end_node or report.node
+    line = start.start_point[0] + 1
+    end_line = end.end_point[0] + 1
+    if end.end_point[1] == 0 and end_line > line:
+        end_line -= 1
+    if _is_suppressed(rule, file, line, end_line) or rule.code in config.ignored_codes_for(file.path):
+        return None
+    context = file.path_context or handlers.enclosing_role(
+        start, file, config.handler_decorators, config.task_decorators
+    )
+    severity = report.severity or rule.severity
+    if rule.code in config.severity:
+        severity = config.severity[rule.code]
+    elif config.context_severity:
+        if context in ("test", "migration", "script"):
+            severity = severity.lowered()
+        elif context in ("handler", "task"):
+            severity = severity.raised()
+    code = file.source[start.start_byte : end.end_byte]
+    key = f"{rule.code}:{code!r}"
+    occurrence = occurrences.get(key, 0)
+    occurrences[key] = occurrence + 1
+    return Finding(
+        rule=rule.code,
+        name=rule.name,
+        category=rule.category,
+        principle=str(rule.principle),
+        severity=severity,
+        path=file.path,
+        line=line,
+        end_line=end_line,
+        column=start.start_point[1] + 1,
+        end_column=end.end_point[1] + 1,
+        message=report.message,
+        fingerprint=fingerprint(rule.code, file.path, code, occurrence),
+        context=context,
+    )
