@@ -17,7 +17,7 @@ from reviewbot.checks.registry import CallSite, CheckContext, Match, ProjectInde
 from reviewbot.config import Config
 from reviewbot.diff import FileDiff
 from reviewbot.findings import AnalysisResult, FileError, Finding, fingerprint
-from reviewbot.source import handlers
+from reviewbot.source import handlers, scopes
 from reviewbot.source.imports import IMPORT_PATTERNS, add_import
 from reviewbot.source.models import ModelIndex, build_model_index
 from reviewbot.source.parsing import compile_query, parse
@@ -98,6 +98,13 @@ def analyze_file(
     path: str, data: bytes, config: Config, rules: tuple[type[Rule], ...], project: ProjectIndex
 ) -> tuple[list[Finding], list[FileError]]:
     """One file, guarded: whatever goes wrong is reported in `errors`, never raised."""
+    with scopes.remembering_parents():
+        return _analyze_file(path, data, config, rules, project)
+
+
+def _analyze_file(
+    path: str, data: bytes, config: Config, rules: tuple[type[Rule], ...], project: ProjectIndex
+) -> tuple[list[Finding], list[FileError]]:
     problem = unreadable_reason(data, config.max_file_size)
     if problem is not None:
         return [], [FileError(path, "skipped", problem)]
@@ -128,6 +135,10 @@ def analyze_file(
     except RecursionError:
         return [], errors + [FileError(path, "skipped", "nesting too deep to analyse")]
     ctx = CheckContext(file=file, config=config, project=project)
+    # Inner calls first: a chain `a().b().c()` thousands long then resolves from memoised links
+    # instead of recursing to its bottom once per call.
+    for site in sorted(calls, key=lambda s: s.node.end_byte):
+        _safe_qualname(file, site.node)
     for site in calls:
         resolved = CallSite(site.node, _safe_qualname(file, site.node), site.method)
         ctx.calls.append(resolved)
@@ -185,6 +196,15 @@ def first_error_line(root: Node) -> int:
         node = child
 
 
+def character_column(source: bytes, byte_offset: int, byte_column: int) -> int:
+    """The 1-based character column of a position that tree-sitter gives as a byte column:
+    `é` is two bytes in UTF-8 but one column in an editor."""
+    prefix = source[byte_offset - byte_column : byte_offset]
+    if prefix.isascii():
+        return byte_column + 1
+    return len(prefix.decode("utf-8", "replace")) + 1
+
+
 def _safe_qualname(file: SourceFile, call: Node) -> str | None:
     try:
         return file.call_name(call)
@@ -240,8 +260,10 @@ def _to_finding(rule: type[Rule], report: Report, file: SourceFile, config: Conf
     end = report.end_node or report.node
     line = start.start_point[0] + 1
     end_line = end.end_point[0] + 1
+    end_column = character_column(file.source, end.end_byte, end.end_point[1])
     if end.end_point[1] == 0 and end_line > line:
         end_line -= 1
+        end_column = 0  # the span ends with a line break: no end column on `end_line`
     if _is_suppressed(rule, file, line, end_line) or rule.code in config.ignored_codes_for(file.path):
         return None
     context = file.path_context or handlers.enclosing_role(
@@ -268,8 +290,8 @@ def _to_finding(rule: type[Rule], report: Report, file: SourceFile, config: Conf
         path=file.path,
         line=line,
         end_line=end_line,
-        column=start.start_point[1] + 1,
-        end_column=end.end_point[1] + 1,
+        column=character_column(file.source, start.start_byte, start.start_point[1]),
+        end_column=end_column,
         message=report.message,
         fingerprint=fingerprint(rule.code, file.path, code, occurrence),
         context=context,

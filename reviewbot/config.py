@@ -42,7 +42,7 @@ class LlmOptions:
     rule_cards_dir: str | None = None
     rule_cards_mode: str = "extend"  # or "replace"
     max_findings: int = 30
-    max_tokens: int = 20_000
+    max_tokens: int = 80_000
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def _llm_options(table: Any, source: str) -> LlmOptions:
         rule_cards_dir=cards_dir,
         rule_cards_mode=mode,
         max_findings=_positive_int(table, "max-findings", source, 30),
-        max_tokens=_positive_int(table, "max-tokens", source, 20_000),
+        max_tokens=_positive_int(table, "max-tokens", source, 80_000),
     )
 
 

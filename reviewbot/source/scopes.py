@@ -7,6 +7,8 @@ walking *down* a whole file is left to compiled queries.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from tree_sitter import Node
 
@@ -18,11 +20,39 @@ COMPREHENSION_TYPES = frozenset(
 STATEMENT_LOOP_TYPES = frozenset({"for_statement", "while_statement"})
 
 
+# `Node.parent` re-descends from the tree's root on every call (tree-sitter keeps no parent links),
+# so walking up from depth d costs O(d^2): minutes for generated code nested thousands deep. While
+# the engine analyses a file (`remembering_parents`), each node's parent is looked up once. A
+# remembered parent keeps its tree alive, so no other tree can reuse a remembered node id.
+_PARENTS: ContextVar[dict[int, Node | None] | None] = ContextVar("reviewbot_parents", default=None)
+
+
+@contextmanager
+def remembering_parents() -> Iterator[None]:
+    token = _PARENTS.set({})
+    try:
+        yield
+    finally:
+        _PARENTS.reset(token)
+
+
+def parent_of(node: Node) -> Node | None:
+    """`node.parent`, remembered while a file is analysed."""
+    memo = _PARENTS.get()
+    if memo is None:
+        return node.parent
+    key = node.id
+    if key in memo:
+        return memo[key]
+    parent = memo[key] = node.parent
+    return parent
+
+
 def ancestors(node: Node) -> Iterator[Node]:
-    parent = node.parent
+    parent = parent_of(node)
     while parent is not None:
         yield parent
-        parent = parent.parent
+        parent = parent_of(parent)
 
 
 def contains(outer: Node, inner: Node) -> bool:

@@ -18,6 +18,10 @@ _ASSIGNMENTS = compile_query(
     """
 )
 
+# Longer dotted names only come from generated or hostile code; resolving them would hold
+# quadratic memory for a chain thousands of links long.
+MAX_NAME_LENGTH = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
@@ -81,6 +85,15 @@ class SourceFile:
         """
         if node is None:
             return None
+        # Memoised per node: a chain `a().b().c()...` is resolved once per link, not once per call in it.
+        key = ("qualname", node.id)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
+        name = self._qualname(node)
+        self._cache[key] = name
+        return name
+
+    def _qualname(self, node: Node) -> str | None:
         kind = node.type
         if kind == "identifier":
             name = node.text.decode()
@@ -88,12 +101,12 @@ class SourceFile:
         if kind == "attribute":
             obj = self.qualname(node.child_by_field_name("object"))
             attr = node.child_by_field_name("attribute")
-            if obj is None or attr is None:
+            if obj is None or attr is None or len(obj) > MAX_NAME_LENGTH:
                 return None
             return f"{obj}.{attr.text.decode()}"
         if kind == "call":
             function = self.qualname(node.child_by_field_name("function"))
-            return None if function is None else f"{function}()"
+            return None if function is None or len(function) > MAX_NAME_LENGTH else f"{function}()"
         if kind == "await":
             return self.qualname(node.named_children[0]) if node.named_children else None
         if kind == "parenthesized_expression" and node.named_children:

@@ -1,0 +1,134 @@
+"""Finding and reading a project's reviewbot settings on disk (the command line's adapter).
+
+The search starts at the first path given and walks up the directories, stopping after the
+repository root (the directory holding `.git`). In each directory `.reviewbot.toml` wins over
+`pyproject.toml`, as a tool's own file does in ruff; a `pyproject.toml` without a
+`[tool.reviewbot]` table is passed over. `.reviewbot.toml` holds the settings at its top level
+(`select = ["RB1"]`), or under `[tool.reviewbot]` so a table can be moved out of pyproject.toml
+unchanged. The GitHub App reads the same two files the same way (`reviewbot.jobs.repo_config`).
+
+Validation is `reviewbot.config.parse_config`; every error names the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reviewbot.config import Config, ConfigError, parse_config
+
+TOOL_FILE = ".reviewbot.toml"
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: Config
+    path: Path | None  # the file the settings came from; None when the defaults apply
+
+
+def find_repository_root(start: Path) -> Path | None:
+    """The nearest directory at or above `start` that holds `.git` (a directory, or a file in a
+    worktree or submodule)."""
+    directory = _directory_of(start)
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The settings file that applies to `start`, or None."""
+    directory = _directory_of(start)
+    for candidate in (directory, *directory.parents):
+        tool_file = candidate / TOOL_FILE
+        if tool_file.is_file():
+            return tool_file
+        pyproject = candidate / PYPROJECT
+        if pyproject.is_file() and _has_reviewbot_table(pyproject):
+            return pyproject
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def load_config(explicit: Path | None, start: Path, known_codes: Iterable[str]) -> LoadedConfig:
+    """The settings from `explicit` (`--config FILE`) or from the file found from `start`.
+    Raises ConfigError naming the file for a missing file, invalid TOML or an invalid setting."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{display_path(explicit)}: config file not found")
+        path: Path | None = explicit
+    else:
+        path = find_config_file(start)
+    if path is None:
+        return LoadedConfig(Config(), None)
+    return LoadedConfig(parse_config(read_settings_table(path), display_path(path), known_codes), path)
+
+
+def read_settings_table(path: Path) -> Mapping[str, Any]:
+    """The reviewbot table of a settings file ({} for a pyproject.toml without one)."""
+    document = _read_toml(path)
+    table = _tool_table(document, path)
+    if path.name == PYPROJECT:
+        return table if table is not None else {}
+    if table is not None:
+        extra = sorted(key for key in document if key != "tool")
+        if extra:
+            raise ConfigError(
+                f"{display_path(path)}: settings must sit either at the top level or under "
+                f"[tool.reviewbot], not both (found top-level key {extra[0]!r})"
+            )
+        return table
+    return document
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it lies below it, as a user would type it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{display_path(path)}: cannot read: {error.strerror}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{display_path(path)}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{display_path(path)}: not valid TOML: {error}") from None
+
+
+def _tool_table(document: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
+    tool = document.get("tool")
+    if not isinstance(tool, Mapping) or "reviewbot" not in tool:
+        return None
+    table = tool["reviewbot"]
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{display_path(path)}: [tool.reviewbot] must be a table")
+    return table
+
+
+def _has_reviewbot_table(pyproject: Path) -> bool:
+    # A cheap look before parsing: most pyproject.toml files belong to other tools only.
+    try:
+        if b"reviewbot" not in pyproject.read_bytes():
+            return False
+    except OSError:
+        return False
+    return _tool_table(_read_toml(pyproject), pyproject) is not None
+
+
+def _directory_of(path: Path) -> Path:
+    path = path.resolve()
+    return path if path.is_dir() else path.parent

@@ -1,0 +1,3 @@
+"""Fixtures shared by the whole suite: the fake GitHub server and App keys."""
+
+pytest_plugins = ["tests.fakegithub.fixtures"]
