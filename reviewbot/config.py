@@ -7,6 +7,7 @@ Reading files is the adapters' job (`reviewbot.config_loader`); this module only
 from __future__ import annotations
 
 import fnmatch
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ DEFAULT_TEST_PATHS = ("tests/**", "test/**", "**/tests/**", "**/test_*.py", "**/
 DEFAULT_MIGRATION_PATHS = ("**/migrations/**", "**/alembic/versions/**", "**/migrations.py")
 DEFAULT_SCRIPT_PATHS = ("scripts/**", "bin/**", "tools/**", "**/management/commands/**", "manage.py", "setup.py")
 REVIEW_EVENTS = ("COMMENT", "REQUEST_CHANGES")
+TOOL_FILE = ".reviewbot.toml"
+PYPROJECT = "pyproject.toml"
 
 
 class ConfigError(ValueError):
@@ -251,3 +254,36 @@ def _severity(value: Any, source: str, key: str) -> Severity:
         return Severity(value)
     except ValueError:
         raise ConfigError(f"{source}: [tool.reviewbot] {key} must be \"error\", \"warning\" or \"info\"") from None
+
+
+def settings_table(name: str, data: bytes) -> Mapping[str, Any] | None:
+    """The reviewbot table in a settings file's bytes, or None when it has none.
+
+    `name` is the file as shown in messages; its base name decides the layout: `pyproject.toml`
+    holds the settings under `[tool.reviewbot]`; `.reviewbot.toml` holds them at its top level, or
+    under `[tool.reviewbot]` so a table can be moved out of pyproject.toml unchanged (not both).
+    The command line and the App read settings files through this one function.
+    """
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{name}: not valid TOML: {error}") from None
+    tool = document.get("tool")
+    table = None
+    if isinstance(tool, Mapping) and "reviewbot" in tool:
+        table = tool["reviewbot"]
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{name}: [tool.reviewbot] must be a table")
+    if name.replace("\\", "/").rsplit("/", 1)[-1] == PYPROJECT:
+        return table
+    if table is None:
+        return document
+    extra = sorted(key for key in document if key != "tool")
+    if extra:
+        raise ConfigError(
+            f"{name}: settings must sit either at the top level or under "
+            f"[tool.reviewbot], not both (found top-level key {extra[0]!r})"
+        )
+    return table

@@ -13,16 +13,12 @@ Validation is `reviewbot.config.parse_config`; every error names the file.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewbot.config import Config, ConfigError, parse_config
-
-TOOL_FILE = ".reviewbot.toml"
-PYPROJECT = "pyproject.toml"
+from reviewbot.config import PYPROJECT, TOOL_FILE, Config, ConfigError, parse_config, settings_table
 
 
 @dataclass(frozen=True)
@@ -72,19 +68,8 @@ def load_config(explicit: Path | None, start: Path, known_codes: Iterable[str]) 
 
 def read_settings_table(path: Path) -> Mapping[str, Any]:
     """The reviewbot table of a settings file ({} for a pyproject.toml without one)."""
-    document = _read_toml(path)
-    table = _tool_table(document, path)
-    if path.name == PYPROJECT:
-        return table if table is not None else {}
-    if table is not None:
-        extra = sorted(key for key in document if key != "tool")
-        if extra:
-            raise ConfigError(
-                f"{display_path(path)}: settings must sit either at the top level or under "
-                f"[tool.reviewbot], not both (found top-level key {extra[0]!r})"
-            )
-        return table
-    return document
+    table = settings_table(display_path(path), _read_bytes(path))
+    return table if table is not None else {}
 
 
 def display_path(path: Path) -> str:
@@ -96,27 +81,11 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{display_path(path)}: cannot read: {error.strerror}") from None
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{display_path(path)}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{display_path(path)}: not valid TOML: {error}") from None
-
-
-def _tool_table(document: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
-    tool = document.get("tool")
-    if not isinstance(tool, Mapping) or "reviewbot" not in tool:
-        return None
-    table = tool["reviewbot"]
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{display_path(path)}: [tool.reviewbot] must be a table")
-    return table
 
 
 def _has_reviewbot_table(pyproject: Path) -> bool:
@@ -126,7 +95,7 @@ def _has_reviewbot_table(pyproject: Path) -> bool:
             return False
     except OSError:
         return False
-    return _tool_table(_read_toml(pyproject), pyproject) is not None
+    return settings_table(display_path(pyproject), _read_bytes(pyproject)) is not None
 
 
 def _directory_of(path: Path) -> Path:

@@ -9,13 +9,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from reviewbot.sandbox.fake import AppKey, generate_app_key
 from tests.fakegithub.server import FakeGitHub
 
 if TYPE_CHECKING:
@@ -23,21 +21,6 @@ if TYPE_CHECKING:
 
 APP_ID = "4242"
 INSTALLATION_ID = 1
-
-
-@dataclass(frozen=True)
-class AppKey:
-    private_pem: str
-    public_pem: str
-
-
-def generate_app_key() -> AppKey:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return AppKey(private_pem=private_pem, public_pem=public_pem)
 
 
 @pytest.fixture(scope="session")
