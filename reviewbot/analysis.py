@@ -6,8 +6,9 @@ once; every rule's patterns are compiled into one tree-sitter query that runs on
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,10 +21,13 @@ from reviewbot.findings import AnalysisResult, FileError, Finding, fingerprint
 from reviewbot.source import handlers, scopes
 from reviewbot.source.imports import IMPORT_PATTERNS, add_import
 from reviewbot.source.models import ModelIndex, build_model_index
-from reviewbot.source.parsing import compile_query, parse
+from reviewbot.source.parsing import PYTHON, compile_query, kind_ids, parse
 from reviewbot.source.source_file import SourceFile
 
 CALL_PATTERN = "(call function: (_) @call.function) @call\n"
+_ATTRIBUTE = kind_ids("attribute")
+_IDENTIFIER = kind_ids("identifier")
+_ATTRIBUTE_FIELD = PYTHON.field_id_for_name("attribute")
 _CORE = "core"
 
 
@@ -116,45 +120,57 @@ def _analyze_file(
     if tree.root_node.has_error:
         line = first_error_line(tree.root_node)
         errors.append(FileError(path, "syntax", f"syntax error near line {line}; analysed as far as it parsed"))
-    file = SourceFile(path=path, source=data, tree=tree, path_context=config.path_context(path))
+    file = SourceFile(path=path, source=data, tree=tree, path_context=path_context(config, path))
     combined = combined_query(rules)
+    owners = combined.owners
     per_rule: dict[str, list[Match]] = {}
-    calls: list[CallSite] = []
+    ctx = CheckContext(file=file, config=config, project=project)
+    calls = ctx.calls
+    calls_by_method = ctx.calls_by_method
+    unusual: list[CallSite] = []  # callees that are neither a name nor an attribute: `f()()`, `(g)()`
     try:
         for pattern_index, match in QueryCursor(combined.query).matches(tree.root_node):
-            owner = combined.owners[pattern_index]
+            owner = owners[pattern_index]
             if owner != _CORE:
-                per_rule.setdefault(owner, []).append(match)
+                if owner in per_rule:
+                    per_rule[owner].append(match)
+                else:
+                    per_rule[owner] = [match]
             elif "call" in match:
+                # Runs for every call of every file: kind ids, field ids and slices of `data`
+                # instead of `.type`, field names and `.text`.
                 function = match["call.function"][0]
-                method_node = function.child_by_field_name("attribute") if function.type == "attribute" else function
-                method = method_node.text.decode() if method_node is not None else ""
-                calls.append(CallSite(match["call"][0], None, method))
+                kind = function.kind_id
+                if kind in _ATTRIBUTE:
+                    method_node = function.child_by_field_id(_ATTRIBUTE_FIELD)
+                    method = "" if method_node is None else data[method_node.start_byte : method_node.end_byte].decode()
+                    site = CallSite(match["call"][0], None, method, file)
+                else:
+                    method = data[function.start_byte : function.end_byte].decode()
+                    site = CallSite(match["call"][0], None, method, file)
+                    if kind not in _IDENTIFIER:
+                        unusual.append(site)
+                calls.append(site)
+                if method in calls_by_method:
+                    calls_by_method[method].append(site)
+                else:
+                    calls_by_method[method] = [site]
             else:
                 add_import(file.imports, match)
     except RecursionError:
         return [], errors + [FileError(path, "skipped", "nesting too deep to analyse")]
-    ctx = CheckContext(file=file, config=config, project=project)
-    # Inner calls first: a chain `a().b().c()` thousands long then resolves from memoised links
-    # instead of recursing to its bottom once per call.
-    for site in sorted(calls, key=lambda s: s.node.end_byte):
-        _safe_qualname(file, site.node)
-    for site in calls:
-        resolved = CallSite(site.node, _safe_qualname(file, site.node), site.method)
-        ctx.calls.append(resolved)
-        ctx.calls_by_method.setdefault(site.method, []).append(resolved)
-        if resolved.name is not None:
-            # `from time import sleep as nap`: `nap()` is also found under `sleep`
-            resolved_method = resolved.name.rsplit(".", 1)[-1]
-            if resolved_method != site.method:
-                ctx.calls_by_method.setdefault(resolved_method, []).append(resolved)
+    _index_renamed_calls(ctx, unusual)
     findings: list[Finding] = []
     occurrences: dict[str, int] = {}
+    mentioned: dict[bytes, bool] = {}  # the rules' `requires` tokens looked up in this file so far
     for rule in rules:
         matches = per_rule.get(rule.code, [])
-        if rule.query.strip() and not matches:
+        if not matches and rule.query.strip():
             continue
-        matches.sort(key=_match_position)
+        if rule.requires and not _mentions_any(data, rule.requires, mentioned):
+            continue
+        if len(matches) > 1:
+            matches.sort(key=_match_position)
         try:
             reports = list(rule().check(ctx, matches))
         except RecursionError:
@@ -168,6 +184,38 @@ def _analyze_file(
             if finding is not None:
                 findings.append(finding)
     return findings, errors
+
+
+def path_context(config: Config, path: str) -> str:
+    """`config.path_context(path)`, with each glob list compiled into one regular expression:
+    matching a path against some twenty globs one `fnmatch` at a time costs more than parsing a
+    small file."""
+    path = path.replace("\\", "/").removeprefix("./")
+    if _glob_matcher(tuple(config.test_paths))(path):
+        return "test"
+    if _glob_matcher(tuple(config.migration_paths))(path):
+        return "migration"
+    if _glob_matcher(tuple(config.script_paths))(path):
+        return "script"
+    return ""
+
+
+@lru_cache(maxsize=32)
+def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
+    """A test equal to `config.path_matches(path, patterns)` for a normalised path: a glob, a
+    `**/` prefix that matches no directory at all, and a `/**` suffix that matches the directory
+    itself."""
+    alternatives: list[str] = []
+    for pattern in patterns:
+        alternatives.append(fnmatch.translate(pattern))
+        if pattern.startswith("**/"):
+            alternatives.append(fnmatch.translate(pattern[3:]))
+        if pattern.endswith("/**"):
+            alternatives.append(re.escape(pattern[:-3]) + r"\Z")
+            alternatives.append(fnmatch.translate(pattern[:-3] + "/*"))
+    if not alternatives:
+        return lambda path: None
+    return re.compile("|".join(alternatives)).match
 
 
 def unreadable_reason(data: bytes, max_size: int) -> str | None:
@@ -205,18 +253,71 @@ def character_column(source: bytes, byte_offset: int, byte_column: int) -> int:
     return len(prefix.decode("utf-8", "replace")) + 1
 
 
-def _safe_qualname(file: SourceFile, call: Node) -> str | None:
-    try:
-        return file.call_name(call)
-    except RecursionError:
-        return None
+def _mentions_any(source: bytes, tokens: tuple[bytes, ...], mentioned: dict[bytes, bool]) -> bool:
+    """Whether `source` contains one of `tokens`; each token is searched once per file, as
+    several rules may require the same one."""
+    for token in tokens:
+        found = mentioned.get(token)
+        if found is None:
+            found = mentioned[token] = token in source
+        if found:
+            return True
+    return False
+
+
+def _index_renamed_calls(ctx: CheckContext, unusual: list[CallSite]) -> None:
+    """Also index a call under the last segment of its resolved name when that differs from the
+    written one: after `from time import sleep as nap`, `nap()` is found under `sleep` too.
+
+    Names are resolved lazily, so only the calls that can differ are looked at: a bare name that an
+    import renames, and the rare callee that is neither a name nor an attribute (`a.b()()`). An
+    attribute's last segment never changes by resolution."""
+    # resolved last segment -> groups of calls written otherwise, each group in call order
+    renamed: dict[str, list[list[CallSite]]] = {}
+    by_method = ctx.calls_by_method
+    for local, target in ctx.file.imports.items():
+        sites = by_method.get(local)
+        if not sites:
+            continue
+        last = target.rsplit(".", 1)[-1]
+        if last == local:
+            continue
+        group = []
+        for site in sites:
+            function = site.node.child_by_field_name("function")
+            if function is not None and function.type == "identifier":
+                group.append(site)
+        if group:
+            renamed.setdefault(last, []).append(group)
+    for site in unusual:
+        name = site.name
+        if name is not None:
+            last = name.rsplit(".", 1)[-1]
+            if last != site.method:
+                renamed.setdefault(last, []).append([site])
+    order: dict[int, int] | None = None
+    for last, groups in renamed.items():
+        existing = by_method.get(last)
+        if not existing and len(groups) == 1:
+            by_method[last] = groups[0]
+            continue
+        # Merged in call order, as `calls_to` reads each list in that order.
+        if order is None:
+            order = {id(site): index for index, site in enumerate(ctx.calls)}
+        merged = list(existing or [])
+        for group in groups:
+            merged.extend(group)
+        merged.sort(key=lambda site: order[id(site)])  # type: ignore[index]
+        by_method[last] = merged
 
 
 def _match_position(match: Match) -> int:
-    return min(nodes[0].start_byte for nodes in match.values() if nodes)
+    return min([nodes[0].start_byte for nodes in match.values() if nodes])
 
 
-def _unique(reports: Iterable[Report]) -> list[Report]:
+def _unique(reports: list[Report]) -> list[Report]:
+    if len(reports) < 2:
+        return reports
     seen: set[tuple[int, int]] = set()
     unique = []
     for report in sorted(reports, key=lambda r: (r.node.start_byte, r.node.end_byte)):

@@ -14,9 +14,9 @@ from typing import Any
 
 from reviewbot.findings import Severity
 
-DEFAULT_TEST_PATHS = ("tests/**", "test/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
+DEFAULT_TEST_PATHS = ("tests/**", "test/**", "**/tests/**", "**/tests.py", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 DEFAULT_MIGRATION_PATHS = ("**/migrations/**", "**/alembic/versions/**", "**/migrations.py")
-DEFAULT_SCRIPT_PATHS = ("scripts/**", "bin/**", "tools/**", "**/management/commands/**", "manage.py", "setup.py")
+DEFAULT_SCRIPT_PATHS = ("**/scripts/**", "bin/**", "tools/**", "**/management/commands/**", "manage.py", "setup.py")
 REVIEW_EVENTS = ("COMMENT", "REQUEST_CHANGES")
 TOOL_FILE = ".reviewbot.toml"
 PYPROJECT = "pyproject.toml"

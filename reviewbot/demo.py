@@ -5,18 +5,24 @@ from `examples/`, runs the App as `reviewbot serve` does (web server, embedded q
 worker, SQLite state, all in a temporary directory), sends it a signed `pull_request` webhook,
 waits for the worker's review, and prints what the App posted: the summary and every inline
 comment with its anchor.
+
+Explanations are added as `reviewbot serve` adds them: when the environment sets OPENAI_API_KEY
+and REVIEWBOT_LLM_MODEL (and OPENAI_BASE_URL for another endpoint). The demo then also prints
+what they cost: model calls, tokens in and out, cache hits.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 REPOSITORY = "acme/shop"
 NUMBER = 1
@@ -27,23 +33,25 @@ _RULE = "-" * 78
 def demo_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     from reviewbot.sandbox import SandboxUnavailable
+    from reviewbot.settings import SettingsError
 
     try:
         with tempfile.TemporaryDirectory(prefix="reviewbot-demo-") as data_dir:
-            return run_demo(Path(data_dir), out)
-    except SandboxUnavailable as error:
+            return run_demo(Path(data_dir), out, environ=os.environ)
+    except (SandboxUnavailable, SettingsError) as error:
         print(f"reviewbot demo: {error}", file=sys.stderr)
         return 2
 
 
-def run_demo(data_dir: Path, out: TextIO) -> int:
+def run_demo(data_dir: Path, out: TextIO, environ: Mapping[str, str] | None = None) -> int:
+    """`environ` supplies the explanation settings; without it the review has no explanations."""
     from reviewbot.sandbox import LocalApp, load_example
     from reviewbot.state.records import RunStatus
 
     example = load_example()
     write = out.write
     write("reviewbot demo: the GitHub App against a local GitHub sandbox (no credentials, no network)\n\n")
-    with LocalApp(data_dir) as app:
+    with LocalApp(data_dir, explain_environ=environ or {}) as app:
         pull = app.add_example(example, REPOSITORY, NUMBER)
         write(f"  sandbox GitHub   {app.github.base_url}  pull request {REPOSITORY}#{NUMBER}: {example.title}\n")
         write(f"                   ({len(pull.files)} changed files, from {example.diff_path.name})\n")
@@ -65,8 +73,27 @@ def run_demo(data_dir: Path, out: TextIO) -> int:
         stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in run.timings.items() if name != "total")
         write(f"  review           posted {elapsed:.2f} s after the webhook, {run.api_calls} GitHub API calls"
               f" ({stages})\n")
+        write(f"  explanations     {explanation_summary(run.explanation_stats)}\n")
         _print_review(out, pull, app.github.repos[REPOSITORY].check_runs.values())
     return 0
+
+
+def explanation_summary(stats: Mapping[str, Any] | None) -> str:
+    """What the explanation step of a run did, from its run record, in one line."""
+    if stats is None:
+        return "off (set OPENAI_API_KEY and REVIEWBOT_LLM_MODEL to add them)"
+    if stats.get("error"):
+        return f"unavailable: {stats['error']}"
+    if not stats.get("enabled"):
+        return f"off: {stats.get('disabled_reason') or 'not configured'}"
+    line = (f"{stats.get('explained', 0)} of {stats.get('findings', 0)} findings explained by {stats.get('model')}, "
+            f"{stats.get('verified', 0)} of {stats.get('suggestions_offered', 0)} suggested fixes verified; "
+            f"{stats.get('llm_calls', 0)} model calls, {stats.get('tokens_in', 0)} tokens in, "
+            f"{stats.get('tokens_out', 0)} out, {stats.get('cache_hits', 0)} cache hits")
+    card_errors = len(stats.get("rule_card_errors") or ())
+    if card_errors:
+        line += f"; {card_errors} rule card{'s' if card_errors != 1 else ''} not used"
+    return line
 
 
 def _print_review(out: TextIO, pull: object, check_runs: object) -> None:

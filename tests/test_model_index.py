@@ -252,3 +252,37 @@ def test_a_prebuilt_index_is_used_as_given():
     result = analyze({"shop/views.py": dedent(VIEWS).encode()}, config=Config(select=frozenset({"RB101"})),
                      models=models)
     assert len(result.findings) == 1
+
+
+def test_models_that_override_save_or_delete_are_known_through_their_bases():
+    index = index_of(ledger__models="""
+        from django.db import models, transaction
+
+
+        class Stamped(models.Model):
+            def save(self, *args, **kwargs):
+                super().save(*args, **kwargs)
+
+            class Meta:
+                abstract = True
+
+
+        class Entry(Stamped):
+            amount = models.IntegerField()
+
+            @transaction.atomic
+            def delete(self, *args, **kwargs):
+                super().delete(*args, **kwargs)
+
+            def clean(self):
+                pass
+
+
+        class Plain(models.Model):
+            amount = models.IntegerField()
+        """)
+    assert index.overrides("Entry", "save")  # inherited from the abstract base
+    assert index.overrides("Entry", "delete")  # a decorated override counts
+    assert not index.overrides("Entry", "clean")  # only the ORM write methods are recorded
+    assert not index.overrides("Plain", "save")
+    assert not index.overrides(None, "save")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from reviewbot.checks.helpers import call_function_name, receiver_value
 from reviewbot.checks.registry import CheckContext
 from reviewbot.source import scopes
+from reviewbot.source.parsing import compile_query
 
 REDIS_FACTORIES = frozenset(
     {
@@ -270,3 +271,147 @@ def _elide(ctx: CheckContext, node: Node, depth: int) -> str:
     if node.type == "await" and node.named_children:
         return _elide(ctx, node.named_children[0], depth + 1)
     return short_code(ctx, node, 40)
+
+
+# What a client-holding receiver was built by. Clients live in locals, module globals, instance
+# attributes (set in any method, a class attribute, or returned by a property), and on a web app's
+# `state` (`app.state.http = httpx.AsyncClient()` in a lifespan, read as `request.app.state.http`).
+_PROPERTY_DECORATORS = re.compile(r"(?:^|\.)(?:property|cached_property)$")
+_STATE_ASSIGNMENT = re.compile(rb"\.state\.([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)")
+_MAX_VALUES = 8
+
+
+def held_values(ctx: CheckContext, receiver: Node) -> list[Node]:
+    """The expressions that may have built what `receiver` holds: `requests.Session()` for
+    `self.session` after `self.session = session or requests.Session()`. `None` placeholders are
+    left out; an empty list means nothing in the file binds it."""
+    values: list[Node] = []
+    _collect_values(ctx, receiver, values, 0)
+    return values
+
+
+def is_built_by(ctx: CheckContext, receiver: Node, factories: frozenset[str]) -> bool:
+    """Whether every expression `receiver` may hold is a call to one of `factories`."""
+    values = held_values(ctx, receiver)
+    return bool(values) and all(call_function_name(ctx, value) in factories for value in values)
+
+
+def _collect_values(ctx: CheckContext, node: Node, values: list[Node], depth: int) -> None:
+    if depth > _MAX_DEPTH or len(values) >= _MAX_VALUES:
+        return
+    kind = node.type
+    if kind in ("await", "parenthesized_expression") and node.named_children:
+        _collect_values(ctx, node.named_children[0], values, depth + 1)
+    elif kind == "none":
+        return
+    elif kind == "boolean_operator":
+        # `session or requests.Session()`: the fallback says what it is
+        right = node.child_by_field_name("right")
+        if right is not None:
+            _collect_values(ctx, right, values, depth + 1)
+    elif kind == "conditional_expression":
+        for branch in (node.named_children[0], node.named_children[-1]) if node.named_children else ():
+            _collect_values(ctx, branch, values, depth + 1)
+    elif kind in ("identifier", "attribute"):
+        for value in _bound_values(ctx, node):
+            if value.id != node.id:
+                _collect_values(ctx, value, values, depth + 1)
+    else:
+        values.append(node)
+
+
+def _bound_values(ctx: CheckContext, node: Node) -> list[Node]:
+    if node.type == "identifier":
+        value = receiver_value(ctx, node)
+        return [value] if value is not None else []
+    obj = node.child_by_field_name("object")
+    attribute = node.child_by_field_name("attribute")
+    if obj is None or attribute is None:
+        return []
+    name = attribute.text.decode()
+    if obj.type == "identifier" and obj.text in (b"self", b"cls"):
+        function = scopes.enclosing_def(node)
+        owner = scopes.method_class(function) if function is not None else None
+        return _class_members(ctx, owner).get(name, []) if owner is not None else []
+    if obj.type == "attribute" and (state := obj.child_by_field_name("attribute")) is not None and (
+        state.text == b"state"
+    ):
+        return _state_values(ctx).get(name, [])
+    return []
+
+
+_INSTANCE_ASSIGNMENTS = compile_query(
+    """
+    (assignment
+        left: (attribute object: (identifier) @object attribute: (identifier) @attribute)
+        right: (_) @value)
+    """
+)
+_RETURNS = compile_query("(return_statement (_) @value)")
+
+
+def _class_members(ctx: CheckContext, class_node: Node) -> dict[str, list[Node]]:
+    """Attribute name -> the values a class gives it: `self.x = ...` in any method, `x = ...` in
+    the class body, and what a `@property` or `@cached_property` named `x` returns."""
+    def compute() -> dict[str, list[Node]]:
+        members: dict[str, list[Node]] = {}
+        for _, match in QueryCursor(_INSTANCE_ASSIGNMENTS).matches(class_node):
+            if match["object"][0].text in (b"self", b"cls"):
+                members.setdefault(match["attribute"][0].text.decode(), []).append(match["value"][0])
+        body = class_node.child_by_field_name("body")
+        for statement in body.named_children if body is not None else ():
+            definition = statement.child_by_field_name("definition") if statement.type == "decorated_definition" \
+                else statement
+            if definition is None:
+                continue
+            if definition.type == "expression_statement" and definition.named_children:
+                assignment = definition.named_children[0]
+                left = assignment.child_by_field_name("left") if assignment.type == "assignment" else None
+                right = assignment.child_by_field_name("right") if left is not None else None
+                if left is not None and left.type == "identifier" and right is not None:
+                    members.setdefault(left.text.decode(), []).append(right)
+            elif definition.type == "function_definition" and _is_property(ctx, definition):
+                members.setdefault(scopes.function_name(definition), []).extend(_returned_values(definition))
+        return members
+
+    return ctx.file.memo(("clients", "class-members", class_node.id), compute)
+
+
+def _is_property(ctx: CheckContext, function: Node) -> bool:
+    return any(
+        _PROPERTY_DECORATORS.search(ctx.file.qualname(decorator) or "")
+        for decorator in scopes.decorator_expressions(function)
+    )
+
+
+def _returned_values(function: Node) -> list[Node]:
+    values = []
+    for _, match in QueryCursor(_RETURNS).matches(function):
+        value = match["value"][0]
+        owner = scopes.enclosing_function(value)
+        if owner is not None and owner.id == function.id:
+            values.append(value)
+    return values
+
+
+def _state_values(ctx: CheckContext) -> dict[str, list[Node]]:
+    """Attribute name -> the values assigned to `<app>.state.<name>` anywhere in the file."""
+    def compute() -> dict[str, list[Node]]:
+        values: dict[str, list[Node]] = {}
+        source = ctx.file.source
+        if b".state." not in source:
+            return values
+        root = ctx.file.root
+        for found in _STATE_ASSIGNMENT.finditer(source):
+            name = root.descendant_for_byte_range(found.start(1), found.end(1))
+            target = name.parent if name is not None else None
+            assignment = target.parent if target is not None else None
+            if (
+                assignment is not None and assignment.type == "assignment" and target.type == "attribute"
+                and (left := assignment.child_by_field_name("left")) is not None and left.id == target.id
+                and (right := assignment.child_by_field_name("right")) is not None
+            ):
+                values.setdefault(name.text.decode(), []).append(right)
+        return values
+
+    return ctx.file.memo(("clients", "state-values"), compute)

@@ -45,8 +45,11 @@ BOUNDING_CALLS = frozenset(
 )
 # Filters on keys that are unique in practically every schema: one row, or one per requested key.
 UNIQUE_KEYWORDS = frozenset({"pk", "id", "uuid", "slug", "email", "username", "pk__in", "id__in", "uuid__in",
-                             "slug__in", "pk__exact", "id__exact", "email__iexact", "username__iexact", "_id"})
-_UNIQUE_COMPARISON = re.compile(r"\.(?:id|pk|uuid|email|username)\s*(?:==|<<)|\.(?:id|pk|uuid)\.in_\(|"
+                             "slug__in", "name__in", "code__in", "key__in", "email__in", "username__in",
+                             "pk__exact", "id__exact", "email__iexact", "username__iexact", "_id"})
+# `.in_(names)` on a natural key (`Tag.name`, `Country.code`): at most one row per requested value.
+_UNIQUE_COMPARISON = re.compile(r"\.(?:id|pk|uuid|email|username)\s*(?:==|<<)|"
+                                r"\.(?:id|pk|uuid|slug|name|code|key|email|username)\.in_\(|"
                                 r"[\"']_id[\"']\s*:")
 _CAPITALIZED = re.compile(r"^_?[A-Z]\w*$")
 _MONGO_RECEIVER = re.compile(r"(?i)(?:^|[.\[\"'])(?:db|mongo\w*|\w*coll\w*|database|\w*_db)(?:$|[.\]\"'])|\[[\"']")
@@ -225,6 +228,10 @@ def query_of(ctx: CheckContext, chain: Chain) -> Query | None:
     if objects_at >= 0:
         if not _only_calls_after(chain, objects_at):
             return None  # `Order.objects.get(pk=1).customer`, `Order.objects.model`: no longer a queryset
+        if any(_returns_one_object(link.name) for link in links[objects_at + 1:] if link.kind == "call"):
+            return None  # `ContentType.objects.get_for_id(cid)`: a manager method returning one object
+        if _names_configuration(root):
+            return None
         if chain.awaited and links[-1].name == "all" and links[-1].kind == "call":
             return Query(ORMAR, chain, objects_at)
         return Query(DJANGO, chain, objects_at)
@@ -237,17 +244,23 @@ def query_of(ctx: CheckContext, chain: Chain) -> Query | None:
             return Query(DJANGO, chain, 0)
     user_collection = _user_collection_start(chain)
     if user_collection >= 0 and _only_calls_after(chain, user_collection):
+        if _names_configuration(links[user_collection].name):
+            return None  # `request.user.settings.all()`: one user's preferences
         return Query(DJANGO, chain, user_collection)
     for index, link in enumerate(links):
         if link.kind != "call":
             continue
         if link.name == "query" and _has_model_argument(link.node):
+            if _names_configuration(first_argument(link.node).text.decode().split(".", 1)[0]):
+                return None
             return Query(SQLALCHEMY, chain, index)
         if link.name in ("scalars", "execute", "exec") and is_select_expression(ctx, first_argument(link.node)):
             return Query(SQLALCHEMY_RESULT, chain, index)
         if link.name in ("find", "find_all", "find_many") and _is_mongo_receiver(ctx, chain, index):
             return Query(MONGO, chain, index)
     if is_model_name(root):
+        if _names_configuration(root):
+            return None
         if first.name == "query" and first.kind == "attribute":
             return Query(SQLALCHEMY, chain, 0)
         if first.kind == "call" and first.name == "select":
@@ -255,6 +268,21 @@ def query_of(ctx: CheckContext, chain: Chain) -> Query | None:
         if first.kind == "call" and first.name in TORTOISE_METHODS:
             return Query(TORTOISE, chain, 0)
     return None
+
+
+def _returns_one_object(method: str) -> bool:
+    return method.startswith(("get_", "create_")) and method not in ("get_queryset", "get_query_set")
+
+
+# Configuration tables hold a handful of rows an administrator made; listing them all is the point.
+_CONFIGURATION_WORDS = frozenset({"config", "configs", "configuration", "configurations", "conf", "setting",
+                                  "settings", "preference", "preferences"})
+_NAME_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _names_configuration(model: str) -> bool:
+    """`SystemSettings`, `SLA_Configuration`, `GITHUB_Conf`, `SettingsGroup`."""
+    return any(word.lower() in _CONFIGURATION_WORDS for word in _NAME_WORDS.split(model) if word)
 
 
 def _only_calls_after(chain: Chain, start: int) -> bool:
@@ -384,12 +412,23 @@ def _filters_unique_key(call: Node, first_only: bool = False) -> bool:
     arguments = call.child_by_field_name("arguments")
     if arguments is None:
         return False
-    if UNIQUE_KEYWORDS & scopes.call_keyword_arguments(call).keys():
+    keywords = scopes.call_keyword_arguments(call)
+    if UNIQUE_KEYWORDS & keywords.keys():
         return True
+    if any(name.endswith("__in") and _is_admin_selection(call, value) for name, value in keywords.items()):
+        return True  # `filter(user__in=queryset)` in an admin action: bounded by the selected rows
     if first_only:
         first = first_argument(call)
         return first is not None and bool(_UNIQUE_COMPARISON.search(first.text.decode()))
     return bool(_UNIQUE_COMPARISON.search(arguments.text.decode()))
+
+
+def _is_admin_selection(call: Node, value: Node) -> bool:
+    """The `queryset` parameter of a Django admin action: the rows an administrator ticked."""
+    if value.type != "identifier" or value.text != b"queryset":
+        return False
+    function = scopes.enclosing_function(call)
+    return function is not None and "queryset" in scopes.parameter_names(function)
 
 
 def _selects_aggregate(call: Node) -> bool:

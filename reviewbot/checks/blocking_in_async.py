@@ -20,6 +20,7 @@ from reviewbot.checks._async import (
     value_origin,
 )
 from reviewbot.checks._clients import callee_is_imported
+from reviewbot.checks.helpers import role_of
 from reviewbot.checks.registry import CheckContext, Match, Report, Rule
 from reviewbot.findings import Principle, Severity
 from reviewbot.source import scopes
@@ -229,7 +230,10 @@ class BlockingCallInAsync(Rule):
 
     A call inside a nested sync `def` or a `lambda`, or passed to `asyncio.to_thread`,
     `loop.run_in_executor`, `anyio.to_thread.run_sync`, `sync_to_async` or `run_in_threadpool`, runs
-    in a worker thread and is not reported. Startup and shutdown hooks are not reported either.
+    in a worker thread and is not reported. Startup and shutdown hooks, tests and pytest fixtures are
+    not reported either, nor `input()` and local file access in command-line programs (a script
+    path, a `__main__` guard, `argparse`/`click`/`typer`), which serve no concurrent requests. A
+    `subprocess.Popen` whose `.wait()` or `.communicate()` follows is reported at the wait.
 
     ## Why is this bad?
     An event loop runs every request of the process on one thread. A blocking call stops all of them
@@ -312,9 +316,9 @@ def _blocking_call_report(ctx: CheckContext, call: Node, name: str, method: str)
         return None  # no host: the constructor does not connect yet
     elif name == "subprocess.Popen" and _process_is_waited_for(ctx, call):
         return None  # starting the process returns at once; its `.wait()`/`.communicate()` is what blocks
-    elif builtin == "input" and _is_command_line_program(ctx):
+    elif builtin == "input" and _is_command_line_program(ctx, call):
         return None  # a console prompt: nothing else is waiting on the loop
-    if blocking.local_files and _is_command_line_program(ctx):
+    if blocking.local_files and _is_command_line_program(ctx, call):
         return None  # a console program serves no concurrent requests; its file access is not worth a comment
     function = _serving_async_function(ctx, call)
     if function is None:
@@ -344,16 +348,23 @@ _CLI_MODULES = frozenset({"argparse", "click", "typer", "fire", "docopt"})
 _MAIN_GUARD = re.compile(rb"^if __name__ == [\"']__main__[\"']", re.M)
 
 
-def _is_command_line_program(ctx: CheckContext) -> bool:
+_SERVES_REQUESTS = re.compile(rb"run_app\(|uvicorn\.run\(|hypercorn|\.run\(\s*(?:app|host|port|debug)|"
+                              rb"web\.Application\(|FastAPI\(|Starlette\(|Quart\(|Sanic\(|Flask\(|APIRouter\(")
+
+
+def _is_command_line_program(ctx: CheckContext, call: Node) -> bool:
     """A console program: a script path, a `__main__`/`cli` module, an argument parser import, or a
-    `__main__` guard."""
+    `__main__` guard; never a module that builds or starts a web application, nor a request
+    handler."""
     file = ctx.file
     if file.path_context == "script":
         return True
     base = file.path.rsplit("/", 1)[-1]
-    if base in ("__main__.py", "cli.py", "_cli.py", "setup.py", "manage.py"):
-        return True
-    return bool(_import_roots(ctx) & _CLI_MODULES) or bool(_MAIN_GUARD.search(file.source))
+    console = base in ("__main__.py", "cli.py", "_cli.py", "setup.py", "manage.py") or bool(
+        _import_roots(ctx) & _CLI_MODULES) or bool(_MAIN_GUARD.search(file.source))
+    if not console or _SERVES_REQUESTS.search(file.source):
+        return False
+    return role_of(ctx, call) != "handler"
 
 
 def _reaches_library(ctx: CheckContext, call: Node) -> bool:

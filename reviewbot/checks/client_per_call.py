@@ -76,6 +76,25 @@ FAN_OUT_WORDS = frozenset({"hook", "hooks", "webhook", "webhooks", "callback", "
                            "subscribers", "subscription", "subscriptions", "notification", "notifications", "peer",
                            "peers", "mirror", "mirrors", "servers", "hosts", "nodes", "replicas", "targets"})
 _METHODS = {name.rsplit(".", 1)[-1] for name in CLIENT_FACTORIES | BARE_HTTP_CALLS} | {"client", "resource"}
+# Methods that hand out a part of the client working over its connection: a cursor, a pipeline,
+# a transaction, a database or collection, a bucket or table. A loop using one reuses the client.
+HANDLE_METHODS = frozenset({"cursor", "pipeline", "transaction", "begin", "acquire", "connection", "session",
+                            "get_database", "get_default_database", "get_collection", "Bucket", "Table", "Queue",
+                            "Topic", "Object"})
+# Websocket endpoints run once per connection: Starlette and FastAPI functions taking a
+# `websocket`, methods of Starlette's `WebSocketEndpoint` and of Django Channels consumers.
+WEBSOCKET_TYPES = ("starlette.websockets.WebSocket", "fastapi.WebSocket", "fastapi.websockets.WebSocket",
+                   "starlette.WebSocket")
+WEBSOCKET_FRAMEWORKS = ("starlette", "fastapi")
+WEBSOCKET_CLASS_METHODS = {
+    "WebSocketEndpoint": frozenset({"on_connect", "on_receive", "on_disconnect"}),
+    "WebsocketConsumer": frozenset({"connect", "receive", "disconnect", "websocket_connect", "websocket_receive"}),
+    "AsyncWebsocketConsumer": frozenset({"connect", "receive", "disconnect", "websocket_connect",
+                                         "websocket_receive"}),
+    "JsonWebsocketConsumer": frozenset({"connect", "receive_json", "disconnect"}),
+    "AsyncJsonWebsocketConsumer": frozenset({"connect", "receive_json", "disconnect"}),
+}
+WEBSOCKET_MESSAGE_METHODS = frozenset({"on_receive", "receive", "receive_json", "websocket_receive"})
 
 
 class ClientCreatedPerCall(Rule):
@@ -83,8 +102,8 @@ class ClientCreatedPerCall(Rule):
     Checks for network clients and connection pools (`requests.Session`, `httpx.Client`,
     `aiohttp.ClientSession`, `boto3.client`, `redis.Redis`, `MongoClient`, `create_engine`,
     `psycopg2.connect`, `asyncpg.create_pool`, `Elasticsearch`) created inside a loop, or inside
-    a request handler or background task. Also checks for bare `requests.get`-style calls in a
-    loop, which cannot reuse a connection.
+    a request handler, websocket endpoint or background task. Also checks for bare
+    `requests.get`-style calls in a loop, which cannot reuse a connection.
 
     ## Why is this bad?
     A client owns a connection pool. Building one per iteration, per request or per task run
@@ -93,13 +112,14 @@ class ClientCreatedPerCall(Rule):
     milliseconds. Created once (module level, app startup, a cached factory) and shared, the
     client keeps connections alive between calls. Clients whose arguments change per iteration
     (one per region), clients handed a shared pool (`connection_pool=`, `connector=`), retry and
-    reconnect loops, and plain functions outside loops are not reported. A task that creates one
-    client and then uses it inside a loop is not reported either: the client is shared by the
-    whole batch. Bare calls are reported only when they can share a host: not in a loop over
-    other parties' addresses (`for hook in webhooks`), nor when each URL's host comes from the
-    item (`message.webhook_url`), since a session gains nothing there. A function whose `request`
-    parameter is an outgoing `httpx`/`requests` request is a transport hook, not a view. Test
-    files are not checked.
+    reconnect loops, and plain functions outside loops are not reported. A task or websocket
+    endpoint that creates one client and then uses it inside a loop, directly or through a
+    cursor, pipeline or collection taken from it, is not reported either: the client is shared
+    by the whole batch or by every message of the connection. Bare calls are reported only when
+    they can share a host: not in a loop over other parties' addresses (`for hook in webhooks`),
+    nor when each URL's host comes from the item (`message.webhook_url`), since a session gains
+    nothing there. A function whose `request` parameter is an outgoing `httpx`/`requests`
+    request is a transport hook, not a view. Test files are not checked.
 
     ## Example
     ```python
@@ -209,6 +229,14 @@ def _client_creation(ctx: CheckContext, call: Node) -> Report | None:
         )
     if function is None:
         return None
+    endpoint = _websocket_endpoint(ctx, call)
+    if endpoint is not None:
+        if _reused_in_loop(ctx, call, function):
+            return None  # one client for the connection's whole message loop
+        unit = "message" if scopes.function_name(endpoint) in WEBSOCKET_MESSAGE_METHODS else "connection"
+        return Report(call, f"`{shown}` {creates} for every {unit} of websocket `{_function_label(endpoint)}`: "
+                            f"nothing is reused between {unit}s; create it once (module level or app startup) "
+                            "and share it")
     role = role_of(ctx, call)
     served = _function_with_role(ctx, call, role)
     if role == "handler" and served is not None and _takes_outgoing_request(ctx, served):
@@ -243,6 +271,32 @@ def _function_with_role(ctx: CheckContext, call: Node, role: str) -> Node | None
         ) == role:
             return parent
     return None
+
+
+def _websocket_endpoint(ctx: CheckContext, call: Node) -> Node | None:
+    """The websocket endpoint around `call` (a helper nested in one is named after it)."""
+    for parent in scopes.ancestors(call):
+        if parent.type == "function_definition" and _is_websocket_endpoint(ctx, parent):
+            return parent
+    return None
+
+
+def _is_websocket_endpoint(ctx: CheckContext, function: Node) -> bool:
+    owner = scopes.method_class(function)
+    parameters = scopes.parameter_names(function)
+    if owner is not None:
+        name = scopes.function_name(function)
+        return any(
+            name in WEBSOCKET_CLASS_METHODS.get((ctx.file.qualname(base) or "").rsplit(".", 1)[-1], ())
+            for base in scopes.class_bases(owner)
+        )
+    if not parameters or parameters[0] not in ("websocket", "ws"):
+        return False
+    annotation = scopes.parameter_annotation(function, parameters[0])
+    if annotation is None:
+        return parameters[0] == "websocket" and any(ctx.file.imports_module(m) for m in WEBSOCKET_FRAMEWORKS)
+    target = annotation.named_children[0] if annotation.named_children else annotation
+    return (ctx.file.qualname(target) or "") in WEBSOCKET_TYPES
 
 
 def _takes_outgoing_request(ctx: CheckContext, function: Node) -> bool:
@@ -296,10 +350,24 @@ def _is_reconnect_loop(ctx: CheckContext, call: Node, loop: Node) -> bool:
 
 
 def _client_name(call: Node) -> str | None:
-    """The name a client is bound to: `s = Session()` or `with Session() as s`."""
-    parent = call.parent
-    if parent is not None and parent.type == "await":
-        parent = parent.parent
+    """The name a client is bound to: `s = Session()` or `with Session() as s`, or a handle taken
+    from it straight away: `orders = MongoClient(url)["shop"]["orders"]`."""
+    node = call
+    for _ in range(6):
+        parent = node.parent
+        if parent is not None and parent.type == "await":
+            node = parent
+            continue
+        taken = parent
+        if parent is not None and parent.type == "attribute" and parent.parent is not None and (
+            parent.parent.type == "call" and parent.parent.child_by_field_name("function") == parent
+        ):
+            taken = parent.parent  # `node.cursor()`: the method call is the handle
+        owner = _handle_owner_node(taken) if taken is not None else None
+        if owner is None or owner.id != node.id:
+            break
+        node = taken
+    parent = node.parent
     if parent is None:
         return None
     if parent.type == "assignment":
@@ -313,11 +381,13 @@ def _client_name(call: Node) -> str | None:
 
 
 def _reused_in_loop(ctx: CheckContext, call: Node, function: Node) -> bool:
-    """Whether the client is used inside a loop of the same function (one client per batch)."""
+    """Whether the client, or a cursor, pipeline or collection taken from it, is used inside a
+    loop of the same function (one client per batch)."""
     name = _client_name(call)
     if name is None:
         return False
-    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    names = _names_derived_from(ctx, name, call, function)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
     pending = [function.child_by_field_name("body")]
     while pending:
         node = pending.pop()
@@ -331,6 +401,52 @@ def _reused_in_loop(ctx: CheckContext, call: Node, function: Node) -> bool:
             continue
         pending.extend(node.named_children)
     return False
+
+
+def _names_derived_from(ctx: CheckContext, name: str, call: Node, function: Node) -> set[str]:
+    """`name` and the names bound after `call` to handles taken from it: `cur` after
+    `with conn.cursor() as cur`, `db` after `db = client["shop"]`, `pipe = r.pipeline()`."""
+    names = {name}
+    bindings = [
+        assignment for assignments in ctx.file.assignments_in(function).values() for assignment in assignments
+        if assignment.node.start_byte > call.start_byte
+    ]
+    bindings.sort(key=lambda assignment: assignment.node.start_byte)
+    for assignment in bindings:
+        if assignment.name not in names and _handle_owner(assignment.value) in names:
+            names.add(assignment.name)
+    return names
+
+
+def _handle_owner(value: Node) -> str | None:
+    """`conn` for `conn.cursor()`, `client` for `client["shop"]["orders"]` or `client.shop`."""
+    node: Node | None = value
+    for _ in range(4):
+        if node is not None and node.type == "await" and node.named_children:
+            node = node.named_children[0]
+        node = _handle_owner_node(node) if node is not None else None
+        if node is None:
+            return None
+        if node.type == "identifier":
+            return node.text.decode()
+    return None
+
+
+def _handle_owner_node(handle: Node) -> Node | None:
+    """`conn` in `conn.cursor()`, `client` in `client["shop"]` or `client.shop`; None when
+    `handle` is not a handle taken from something."""
+    if handle.type == "call":
+        function = handle.child_by_field_name("function")
+        method = function.child_by_field_name("attribute") if function is not None and (
+            function.type == "attribute") else None
+        if method is None or method.text.decode() not in HANDLE_METHODS:
+            return None
+        return function.child_by_field_name("object")
+    if handle.type == "subscript":
+        return handle.child_by_field_name("value")
+    if handle.type == "attribute":
+        return handle.child_by_field_name("object")
+    return None
 
 
 def _url_argument(call: Node, name: str) -> Node | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from tree_sitter import Node, QueryCursor
@@ -17,6 +18,27 @@ _SELF_ATTRIBUTE_ASSIGNMENTS = compile_query(
         right: (_) @value)
     """
 )
+
+
+# Every `def` keyword, and every `def` spelled with one space and a plain ASCII name after it.
+_DEF_KEYWORD = re.compile(rb"def(?<![A-Za-z0-9_]def)\b")
+_PLAIN_DEF = re.compile(rb"def(?<![A-Za-z0-9_]def) ([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_\x80-\xff])")
+
+
+def may_define_function(ctx: CheckContext, name: str) -> bool:
+    """False only when no `def` of the file can be named `name`: two scans of the bytes that spare
+    a walk of the whole tree to index the file's functions when a call cannot reach one of them.
+    When every `def` is written `def <ascii name>`, those are the names the file can define;
+    when one is written otherwise (two spaces, a line continuation), any name may be."""
+    names = ctx.file.memo(("helpers", "def-names"), lambda: _plain_def_names(ctx.file.source))
+    return names is None or name in names  # type: ignore[operator]
+
+
+def _plain_def_names(source: bytes) -> frozenset[str] | None:
+    names = _PLAIN_DEF.findall(source)
+    if len(names) != len(_DEF_KEYWORD.findall(source)):
+        return None
+    return frozenset(name.decode() for name in names)
 
 
 def call_function_name(ctx: CheckContext, node: Node | None) -> str | None:

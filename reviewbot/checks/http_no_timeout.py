@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from reviewbot.checks._async import value_origin
-from reviewbot.checks._clients import callee_is_imported
+from reviewbot.checks._clients import callee_is_imported, held_values, is_built_by
 from reviewbot.checks.helpers import receiver_is_constructed_by, receiver_value
 from reviewbot.checks.registry import CheckContext, Match, Report, Rule
 from reviewbot.findings import Principle, Severity
@@ -38,10 +38,14 @@ CANDIDATE_METHODS = REQUESTS_VERBS | HTTPX_FUNCTIONS | URLLIB3_POOL_METHODS | {
 # Modules whose functions are recognised by name: the call must reach them through an import.
 LIBRARY_ROOTS = frozenset({"requests", "httpx", "urllib", "urllib2", "urllib3", "http", "aiohttp"})
 # A session whose `request` is wrapped to add a timeout, or that mounts an adapter with one.
-_SESSION_DEFAULT_TIMEOUT = re.compile(
-    rb"\.request\s*=\s*(?:functools\.)?partial\(|class\s+\w+\((?:requests\.adapters\.|adapters\.)?HTTPAdapter\)"
-    rb"[\s\S]*?\btimeout\b"
+_REQUEST_WRAPPED = re.compile(rb"\.request\s*=\s*(?:functools\.)?partial\(")
+_TIMEOUT_ADAPTER_CLASS = re.compile(
+    rb"class\s+\w+\((?:requests\.adapters\.|adapters\.)?HTTPAdapter\)[\s\S]*?\btimeout\b"
 )
+_EVERY_SESSION = "every session"
+# Names an httpx client is commonly kept under (`app.state.http`, `self.client`), trusted only
+# for an explicit `timeout=None` in a file that imports httpx and binds nothing to that name.
+HTTPX_CLIENT_NAMES = frozenset({"http", "client", "http_client", "httpx_client", "async_client", "session"})
 
 
 class HttpCallWithoutTimeout(Rule):
@@ -87,6 +91,9 @@ class HttpCallWithoutTimeout(Rule):
     category = "http-no-timeout"
     principle = Principle.ASYNC_PROCESSING
     severity = Severity.WARNING
+    # Every client or function reported is named through `requests`, `urllib*` or an `http`
+    # module (`http.client`, `httpx`, `aiohttp`), spelled in the file: an import or the call.
+    requires = (b"http", b"requests", b"urllib")
 
     def check(self, ctx: CheckContext, matches: list[Match]) -> Iterator[Report]:
         for site in ctx.calls_to(CANDIDATE_METHODS):
@@ -124,7 +131,7 @@ class HttpCallWithoutTimeout(Rule):
                     yield Report(call, f"`{name}` with `timeout=None` disables httpx's 5 s default timeout")
             elif site.method in HTTPX_FUNCTIONS - {"stream"} and timeout is not None and _is_none(timeout):
                 receiver = _receiver(call)
-                if receiver is not None and value_origin(ctx, receiver) in HTTPX_CLIENT_ORIGINS:
+                if receiver is not None and _is_httpx_client(ctx, receiver):
                     yield Report(call, f"`{ctx.file.text(call.child_by_field_name('function'))}` with `timeout=None` "
                                        "disables the httpx client's timeout")
 
@@ -162,10 +169,54 @@ def _is_requests_session(ctx: CheckContext, call: Node) -> bool:
         return False  # a `requests.Session` cannot be built or annotated without importing requests
     if not receiver_is_constructed_by(ctx, receiver, REQUESTS_SESSION_FACTORIES) and (
         value_origin(ctx, receiver) not in REQUESTS_SESSION_ORIGINS
+    ) and not is_built_by(ctx, receiver, REQUESTS_SESSION_FACTORIES):
+        return False
+    configured = ctx.file.memo(("rb203", "sessions-with-default-timeout"), lambda: _sessions_with_default_timeout(ctx))
+    return not (configured == _EVERY_SESSION or any(value.id in configured for value in held_values(ctx, receiver)))
+
+
+def _sessions_with_default_timeout(ctx: CheckContext) -> frozenset[int] | str:
+    """The sessions (ids of the calls that built them) given a default timeout: their `request`
+    wrapped with `partial(..., timeout=...)`, or a timeout adapter mounted on them. When such a
+    session cannot be traced to where it was built, every session in the file is trusted."""
+    source = ctx.file.source
+    configured: list[Node] = []
+    for found in _REQUEST_WRAPPED.finditer(source):
+        name = ctx.file.root.descendant_for_byte_range(found.start() + 1, found.start() + 8)
+        target = name.parent if name is not None else None
+        if target is None or target.type != "attribute" or target.parent is None or target.parent.type != "assignment":
+            return _EVERY_SESSION
+        configured.append(target)
+    adapter_in_file = _TIMEOUT_ADAPTER_CLASS.search(source) is not None
+    for site in ctx.calls_to({"mount"}):
+        arguments = site.node.child_by_field_name("arguments")
+        prefix = scopes.call_positional_arguments(site.node)[:1]
+        if prefix and prefix[0].type == "string" and not prefix[0].text.strip(b"'\"rbRBfFuU").startswith(b"http"):
+            continue  # `app.mount("/static", ...)`: a web app mounting a sub-application
+        if adapter_in_file or (arguments is not None and b"timeout" in arguments.text.lower()):
+            configured.append(site.node.child_by_field_name("function"))
+    ids: set[int] = set()
+    for attribute in configured:
+        session = attribute.child_by_field_name("object") if attribute is not None else None
+        values = held_values(ctx, session) if session is not None else []
+        if not values:
+            return _EVERY_SESSION
+        ids.update(value.id for value in values)
+    return frozenset(ids)
+
+
+def _is_httpx_client(ctx: CheckContext, receiver: Node) -> bool:
+    origin = value_origin(ctx, receiver)
+    if origin in HTTPX_CLIENT_ORIGINS or is_built_by(ctx, receiver, HTTPX_CLIENTS):
+        return True
+    if not ctx.file.memo(("rb203", "imports-httpx"), lambda: ctx.file.imports_module("httpx")) or held_values(
+        ctx, receiver
     ):
         return False
-    return not ctx.file.memo(("rb203", "session-default-timeout"),
-                             lambda: _SESSION_DEFAULT_TIMEOUT.search(ctx.file.source) is not None)
+    if origin is not None and not origin.startswith("self.") and ".state." not in origin:
+        return False  # typed as something else (`client: BillingApi`), whose `timeout=None` may mean its default
+    written = receiver.child_by_field_name("attribute") if receiver.type == "attribute" else receiver
+    return written is not None and written.type == "identifier" and written.text.decode() in HTTPX_CLIENT_NAMES
 
 
 def _every_request_sets_timeout(ctx: CheckContext, constructor: Node) -> bool:

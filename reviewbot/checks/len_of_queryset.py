@@ -23,7 +23,7 @@ _COUNT_INSTEAD = {
 }
 _EXISTS_INSTEAD = {
     _orm.DJANGO: "`{rows}.exists()`",
-    _orm.SQLALCHEMY: "`session.query({rows}.exists()).scalar()`",
+    _orm.SQLALCHEMY: "an `EXISTS` query (`session.scalar(select(exists().where(...)))`) or `.first()` on the query",
     _orm.PEEWEE: "`{rows}.exists()`",
     _orm.TORTOISE: "`await {rows}.exists()`",
 }
@@ -42,7 +42,10 @@ class LenOfQueryset(Rule):
 
     Not reported: `len()` of a variable that the function also uses otherwise (iterates,
     indexes, returns): the rows are loaded anyway and `len()` then costs no query; `len()` of
-    plain lists and of request data; `len()` of a relation that was prefetched with the rows.
+    plain lists and of request data; `len()` of a relation that was prefetched with the rows, of
+    an SQLAlchemy relationship collection (a list loaded once for every use) and of one page of
+    rows; counts inside assertions (`assert len(rows) == 0`, `self.assertEqual(...)`); code in
+    tests.
 
     ## Why is this bad?
     `len()` fetches every matching row and builds a Python object for each just to count them;
@@ -77,8 +80,8 @@ class LenOfQueryset(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: CheckContext, matches: list[Match]) -> Iterator[Report]:
-        if not _orm.file_may_query(ctx):
-            return
+        if ctx.file.path_context == "test" or not _orm.file_may_query(ctx):
+            return  # a test asserts how many rows it made; the count is the point
         yield from self._lengths(ctx)
         yield from self._existence_counts(ctx)
 
@@ -90,16 +93,16 @@ class LenOfQueryset(Rule):
             if len(arguments) != 1:
                 continue
             argument = arguments[0]
-            if _counts_distinct(ctx, argument):
+            if _counts_distinct(ctx, argument) or _in_assertion(site.node):
                 continue
             rows = _orm.query_result(ctx, argument)
             if rows is None or not _counts_loaded_rows(ctx, argument, rows, site.node):
                 continue
             shown = _orm.short_text(argument)
-            rows_text = shown.removesuffix(".all()") if rows.framework != _orm.SQLALCHEMY else shown
             if _compares_with_zero(site.node) and rows.framework in _EXISTS_INSTEAD:
-                instead = _EXISTS_INSTEAD[rows.framework].format(rows=rows_text)
+                instead = _EXISTS_INSTEAD[rows.framework].format(rows=shown.removesuffix(".all()"))
             else:
+                rows_text = shown.removesuffix(".all()") if rows.framework != _orm.SQLALCHEMY else shown
                 instead = _COUNT_INSTEAD[rows.framework].format(rows=rows_text)
             loaded = f" (loaded at line {rows.line})" if argument.type == "identifier" else ""
             yield Report(site.node, f"`len({shown})` loads every row{loaded} only to count them; use {instead}")
@@ -110,7 +113,7 @@ class LenOfQueryset(Rule):
             if scopes.call_positional_arguments(call) or scopes.call_keyword_arguments(call):
                 continue
             comparison = _existence_comparison(call)
-            if comparison is None:
+            if comparison is None or _in_assertion(comparison):
                 continue
             function = call.child_by_field_name("function")
             receiver = function.child_by_field_name("object") if function is not None else None
@@ -138,6 +141,10 @@ def _counts_loaded_rows(ctx: CheckContext, argument: Node, rows: QueryResult, le
     argument = _orm.unwrap(argument)
     if rows.via_relation and _relation_of_loop_row(ctx, argument):
         return False  # `len(row.items.all())` in a loop reads the prefetch cache (or is an N+1: RB101)
+    if rows.page:
+        return False  # `len(page.items)`: one page, loaded to be shown
+    if rows.via_relation and rows.framework == _orm.SQLALCHEMY and argument.type == "attribute":
+        return False  # `len(trade.orders)`: an SQLAlchemy collection is a list, loaded once for every use
     if argument.type != "identifier":
         return True  # `len(Order.objects.filter(...))`: a query of its own, whatever else is loaded
     return not _used_elsewhere(ctx, _orm.text_of(argument), len_call)
@@ -169,6 +176,22 @@ def _assigns_or_builds(node: Node, name: str) -> bool:
             left = parent.child_by_field_name("left")
             return left is not None and _orm.text_of(left) == name
         if parent.type in ("block", "module", "function_definition"):
+            return False
+    return False
+
+
+def _in_assertion(node: Node) -> bool:
+    """`assert len(qs) == 2`, `self.assertEqual(qs.count(), 0)`: a check of what the code did,
+    where the count is the point (code outside the configured test paths asserts too)."""
+    for parent in scopes.ancestors(node):
+        if parent.type == "assert_statement":
+            return True
+        if parent.type == "call":
+            function = parent.child_by_field_name("function")
+            name = _orm.last_segment(function) if function is not None else ""
+            if name.startswith(("assert", "assert_")):
+                return True
+        if parent.type in ("expression_statement", "block", "function_definition"):
             return False
     return False
 

@@ -359,6 +359,7 @@ class LoopInvariantExpensiveCall(Rule):
     category = "loop-invariant"
     principle = Principle.CACHING
     severity = Severity.INFO
+    requires = (b"for", b"while")  # every report is inside a loop, and every loop spells one of them
 
     def check(self, ctx: CheckContext, matches: list[Match]) -> Iterator[Report]:
         if ctx.file.path_context == "test":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -10,9 +11,10 @@ from tree_sitter import Node
 
 from reviewbot.checks import _orm
 from reviewbot.checks._orm import QueryResult
+from reviewbot.checks.loop_invariant import LoopInvariantExpensiveCall, repeats_with_same_arguments
 from reviewbot.checks.registry import CallSite, CheckContext, Match, Report, Rule
 from reviewbot.findings import Principle, Severity
-from reviewbot.source import scopes
+from reviewbot.source import handlers, scopes
 from reviewbot.source.models import Relation
 
 
@@ -22,16 +24,19 @@ class NPlusOneQuery(Rule):
     expressions) whose body runs one more query per row: reading a lazy relation
     (`order.customer`, `order.items.all()`), running a query (`Payment.objects.filter(order=order)
     .first()`, `cursor.execute(...)`, `order.save()`), or calling a function of the same file that
-    does either.
+    reads a relation of the row or looks data up by the row's values.
 
     Relations come from the project's model definitions, in any file: Django `ForeignKey`,
     `OneToOneField`, `ManyToManyField`, `GenericRelation` and their reverse accessors
     (`related_name`, `<model>_set`), SQLAlchemy and Flask-SQLAlchemy `relationship()` (with its
     `lazy` strategy and `backref`), Peewee `ForeignKeyField(backref=...)` and Tortoise
     `fields.ForeignKeyField(related_name=...)`. The model of the rows is taken from the query
-    (`Order.objects.filter(...)`, `session.query(Order)`, `select(Order)`, `Order.query`,
-    `Order.select()`). When that model is not indexed, an attribute is reported only when it is a
-    relation on some indexed model of the same ORM and a column on none.
+    (`Order.objects.filter(...)`, `session.query(Order)`, `select(Order)` through
+    `session.scalars()`, `session.execute(...).scalars()` or SQLModel's `session.exec()`,
+    `Order.query`, `Order.select()`), also through import aliases, a migration's
+    `apps.get_model(...)`, a page of rows (Flask-SQLAlchemy `paginate(...).items`, Django
+    `Paginator(...).get_page(n)`). When that model is not indexed, an attribute is reported only
+    when it is a relation on some indexed model of the same ORM and a column on none.
 
     Not reported: relations loaded with the rows (`select_related`, `prefetch_related`,
     `Prefetch`, `prefetch_related_objects`, `.options(joinedload(...))` and the other SQLAlchemy
@@ -40,7 +45,11 @@ class NPlusOneQuery(Rule):
     `values_list()`, cursor rows, Mongo documents), foreign key columns (`order.customer_id`),
     the parent of rows loaded through it (`line.order` in a loop over `order.lines.all()`), and
     single objects (`get()`, `first()`): a loop over one object's relation is judged by the rows
-    it iterates.
+    it iterates. Nor are repetitions that are deliberate: `save()`/`delete()` of a model whose
+    class overrides them (or called with a keyword of the project's own `save()`), a commit on a
+    session opened for each row, a query every N rows, writes in a transaction opened per row, a
+    commit in a `try` that rolls back alone or right before publishing the row's job, statements that change the schema or name another
+    table each time, helpers that write, lock rows or run as tasks, and code in tests.
 
     A query inside a loop that does *not* iterate query results (a list of ids, request data)
     is RB102 (query-in-loop). The innermost loop that repeats the query decides which rule
@@ -84,8 +93,8 @@ class NPlusOneQuery(Rule):
     """
 
     def check(self, ctx: CheckContext, matches: list[Match]) -> Iterator[Report]:
-        if not _orm.file_may_query(ctx):
-            return
+        if ctx.file.path_context == "test" or not _orm.file_may_query(ctx):
+            return  # tests loop over a handful of fixture rows on purpose
         for match in matches:
             yield from self._loop_reports(ctx, match)
         yield from self._query_calls_per_row(ctx)
@@ -130,8 +139,12 @@ class NPlusOneQuery(Rule):
                 function = _orm.local_function(ctx, call)
                 if function is None or scopes.contains(function, call) or _is_memoized(function):
                     continue
+                if handlers.function_role(function, ctx.file, ctx.config.handler_decorators,
+                                          ctx.config.task_decorators):
+                    continue  # a task or view run inline: a unit of work per row, not a lookup
                 shown = _orm.short_text(call)
-                query = _first_query_in(ctx, function)
+                receiving = _parameters_receiving_row(call, function, row_name) if row_name else ()
+                query = _row_lookup_in(ctx, function, receiving)
                 if query is not None:
                     yield Report(call, f"{evidence(rows)}: `{shown}` runs `{query.text}` (line {query.line}) "
                                        f"for every row; {query.bulk_form()}")
@@ -151,6 +164,7 @@ class NPlusOneQuery(Rule):
     # --- per query call ------------------------------------------------------------------------
 
     def _query_calls_per_row(self, ctx: CheckContext) -> Iterator[Report]:
+        defer_to_invariant = ctx.config.enables(LoopInvariantExpensiveCall.code, LoopInvariantExpensiveCall.preview)
         for query in _orm.query_calls(ctx):
             loop = _orm.repeating_loop(ctx, query.node)
             if loop is None:
@@ -158,8 +172,10 @@ class NPlusOneQuery(Rule):
             rows = _orm.loop_rows(ctx, loop)
             if rows is None or _orm.runs_once_per_loop(query.node, loop):
                 continue
-            if _orm.model_varies_per_iteration(ctx, query, loop):
+            if _orm.model_varies_per_iteration(ctx, query, loop) or _orm.runs_by_design_per_iteration(ctx, query, loop):
                 continue
+            if defer_to_invariant and repeats_with_same_arguments(ctx, query.node):
+                continue  # the same query for every row: RB304 (loop-invariant) says to hoist it
             if _is_relation_chain_of_row(ctx, query.node):
                 continue  # `order.items.filter(...)`: reported as a relation load of the row
             yield Report(query.node, f"{evidence(rows)}: `{query.text}` runs {query.what} for every row; "
@@ -389,17 +405,70 @@ def _calls_within(ctx: CheckContext, node: Node) -> list[CallSite]:
     return [s for s in ordered[first:last] if s.node.end_byte <= node.end_byte]
 
 
-def _first_query_in(ctx: CheckContext, function: Node) -> _orm.QueryCall | None:
+def _row_lookup_in(ctx: CheckContext, function: Node, parameters: tuple[str, ...]) -> _orm.QueryCall | None:
+    """The first read in a helper that looks up data by what the row gave it (`def total(order):
+    return Payment.objects.filter(order=order).aggregate(...)`). A helper that writes, locks or
+    reads without the row's values is a unit of work per row (a sync, a notification), which has
+    no single bulk query replacing it."""
+    if not parameters:
+        return None
+
     def compute() -> _orm.QueryCall | None:
+        names = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in parameters) + r")\b")
         for site in _calls_within(ctx, function):
             if site.method not in _orm.CANDIDATE_METHODS and site.resolved_method not in _orm.CANDIDATE_METHODS:
                 continue
             query = _orm.query_call_at(ctx, site.node)
-            if query is not None and scopes.contains(function, query.node):
+            if query is None or not scopes.contains(function, query.node) or not _is_read(query):
+                continue
+            text = _orm.text_of(query.node)
+            if "select_for_update" in text or "with_for_update" in text:
+                continue
+            if names.search(text):
                 return query
         return None
 
-    return ctx.file.memo(("rb101", "helper-query", function.id), compute)  # type: ignore[no-any-return]
+    return ctx.file.memo(("rb101", "helper-lookup", function.id, parameters), compute)  # type: ignore[no-any-return]
+
+
+_READ_OPERATIONS = frozenset({"read-one", "read-many", "count", "exists", "fetch"})
+
+
+_SELECT_STATEMENT = re.compile(r"""^[rRbBuU]?(?:'{3}|"{3}|'|")\s*(?:SELECT|WITH)\b""", re.I)
+
+
+def _is_read(query: _orm.QueryCall) -> bool:
+    if query.operation in _READ_OPERATIONS:
+        return True
+    if query.framework != _orm.DBAPI or query.operation != "execute":
+        return False
+    root, links = _orm.chain_of(query.node)
+    for link in links:
+        if link.name == "execute" and link.call is not None:
+            arguments = scopes.call_positional_arguments(link.call)
+            return bool(arguments) and bool(_SELECT_STATEMENT.match(_orm.text_of(arguments[0])))
+    return False
+
+
+def _parameters_receiving_row(call: Node, function: Node, row_name: str) -> tuple[str, ...]:
+    """The helper's parameters that receive the row or one of its values: `describe(order)`,
+    `total_for(order.pk)`, `lookup(customer_id=order.customer_id)`."""
+    parameters = scopes.parameter_names(function)
+    if parameters[:1] in (["self"], ["cls"]) and scopes.method_class(function) is not None:
+        parameters = parameters[1:]
+    found = []
+    for index, argument in enumerate(scopes.call_positional_arguments(call)):
+        if _comes_from_row(argument, row_name) and index < len(parameters):
+            found.append(parameters[index])
+    for keyword, value in scopes.call_keyword_arguments(call).items():
+        if _comes_from_row(value, row_name) and keyword in parameters:
+            found.append(keyword)
+    return tuple(found)
+
+
+def _comes_from_row(argument: Node, row_name: str) -> bool:
+    root, _links = _orm.chain_of(argument)
+    return root.type == "identifier" and _orm.text_of(root) == row_name
 
 
 def _parameter_receiving(call: Node, function: Node, row_name: str) -> str | None:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from typing import ClassVar
 
 from tree_sitter import Node
@@ -21,6 +23,7 @@ from reviewbot.findings import Principle, Severity
 from reviewbot.source.source_file import SourceFile
 
 Match = dict[str, list[Node]]
+_START_BYTE = attrgetter("node.start_byte")
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 _SECTION = re.compile(r"^## (.+?)\s*$", re.M)
 
@@ -36,16 +39,49 @@ class Report:
     severity: Severity | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class CallSite:
+    """One call in a file: its node, the last name segment as written and, resolved on first use
+    (most calls are never asked), the dotted name it calls."""
+
+    __slots__ = ("node", "method", "_name", "_file")
+
     node: Node
-    name: str | None  # resolved dotted name, None when the callee is not a name (a subscript, a lambda)
     method: str  # the last segment as written: `get` for `requests.get(...)` and `self.http.get(...)`
+
+    def __init__(self, node: Node, name: str | None, method: str, file: SourceFile | None = None) -> None:
+        self.node = node
+        self.method = method
+        self._name = name
+        self._file = file  # when given, `name` is resolved from it on first use
+
+    @property
+    def name(self) -> str | None:
+        """The resolved dotted name, None when the callee is not a name (a subscript, a lambda)."""
+        file = self._file
+        if file is not None:
+            try:
+                self._name = file.call_name(self.node)
+            except RecursionError:
+                self._name = None
+            self._file = None
+        return self._name
 
     @property
     def resolved_method(self) -> str:
         """The last segment of the resolved name: `sleep` for `nap()` after `from time import sleep as nap`."""
-        return self.name.rsplit(".", 1)[-1] if self.name else self.method
+        name = self.name
+        return name.rsplit(".", 1)[-1] if name else self.method
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CallSite):
+            return NotImplemented
+        return (self.node, self.name, self.method) == (other.node, other.name, other.method)
+
+    def __hash__(self) -> int:
+        return hash((self.node, self.name, self.method))
+
+    def __repr__(self) -> str:
+        return f"CallSite(node={self.node!r}, name={self.name!r}, method={self.method!r})"
 
 
 @dataclass
@@ -60,11 +96,21 @@ class CheckContext:
 
     def calls_to(self, methods: Iterable[str]) -> Iterator[CallSite]:
         """Calls whose last name segment is one of `methods`, in source order."""
-        found: list[CallSite] = []
-        for method in methods:
-            found.extend(self.calls_by_method.get(method, ()))
+        by_method = self.calls_by_method
+        if type(methods) is frozenset and len(methods) > len(by_method):
+            # A long constant set and a short file: look the file's methods up in the set, then
+            # put them in the set's order, so that calls starting at the same byte (a chain's
+            # links) keep the order they would have from iterating the set itself.
+            rank = _method_ranks(methods)
+            present = [method for method in by_method if method in rank]
+            if len(present) > 1:
+                present.sort(key=rank.__getitem__)
+            found = list(chain.from_iterable(map(by_method.__getitem__, present)))
+        else:
+            # map/filter/chain keep the loop over the set in C.
+            found = list(chain.from_iterable(filter(None, map(by_method.get, methods))))
         if len(found) > 1:
-            found.sort(key=lambda c: c.node.start_byte)
+            found.sort(key=_START_BYTE)
         return iter(found)
 
     def call_at(self, node: Node) -> CallSite | None:
@@ -78,6 +124,21 @@ class CheckContext:
             if site.node.id == node.id:
                 return site
         return CallSite(node, self.file.qualname(function), method)
+
+
+_RANKS: dict[int, tuple[frozenset[str], dict[str, int]]] = {}
+
+
+def _method_ranks(methods: frozenset[str]) -> dict[str, int]:
+    """Each method's position in the set's iteration order, kept per set (the set is held, so
+    its id cannot be reused by another)."""
+    entry = _RANKS.get(id(methods))
+    if entry is None or entry[0] is not methods:
+        if len(_RANKS) >= 256:
+            _RANKS.clear()  # sets built per call would otherwise pile up
+        entry = (methods, {method: index for index, method in enumerate(methods)})
+        _RANKS[id(methods)] = entry
+    return entry[1]
 
 
 @dataclass
@@ -102,6 +163,9 @@ class Rule:
     severity: ClassVar[Severity]
     preview: ClassVar[bool] = False
     query: ClassVar[str] = ""
+    # Byte strings of which a file must contain at least one for the rule to report anything in
+    # it; the engine then skips the rule on other files. Empty: the rule runs on every file.
+    requires: ClassVar[tuple[bytes, ...]] = ()
 
     def check(self, ctx: CheckContext, matches: list[Match]) -> Iterable[Report]:
         raise NotImplementedError

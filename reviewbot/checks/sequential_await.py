@@ -51,7 +51,7 @@ ORDERED_SINKS = frozenset(
 # One stateful object driven step by step (a browser page, a socket, a stream): not gatherable.
 STATEFUL_RECEIVER = re.compile(r"^(?:page|browser|driver|tab|frame|ws|websocket|socket|sock|channel|stream|"
                                r"writer|reader|serial|port|terminal|shell|ssh|sftp|ftp|smtp|imap|keyboard|mouse|"
-                               r"touchscreen)$")
+                               r"touchscreen|channel_layer)$")
 # Chat platform SDKs queue every API call behind the platform's per-route rate limits, and bulk
 # moderation or messaging is done one item at a time on purpose: gathering only fills that queue.
 CHAT_PLATFORM_SDKS = frozenset({"discord", "disnake", "nextcord", "hikari", "interactions", "aiogram", "telegram",
@@ -136,8 +136,12 @@ class SequentialAwaitInLoop(Rule):
     queue or lock) or drives one stateful object (a browser page), queries one shared database
     connection or session (batch the query instead), already uses `asyncio.gather` or a task group,
     can stop early (`break`, `return`), handles events, callbacks or pipeline steps that run in
-    order, or iterates an `async for`, a `while` loop or a small literal tuple. Test code is not
-    reported.
+    order, or iterates an `async for`, a `while` loop or a small literal tuple. Calls into the data
+    layer (a `crud`/`repository` module, a `...Repository` class, a settings store), helpers of
+    the same file that await only such calls or nothing at all, loading or migrating extensions,
+    and workers that already run as concurrent tasks are not reported. In chat bots (`discord`,
+    `aiogram`, `telegram`, ...) only plain HTTP client calls are reported: the platform's client
+    queues its own API calls behind rate limits. Tests, scripts and migrations are not reported.
 
     ## Why is this bad?
     Each `await` waits for the previous one to finish, so the loop takes the sum of all latencies
@@ -417,7 +421,8 @@ def _is_ordered_or_database(ctx: CheckContext, call: Node, body: _Body, items: s
         return _passes_database_handle(ctx, call) or _imported_from_database_module(ctx, callee)
     receiver = callee.child_by_field_name("object")
     segments = _receiver_segments(receiver)
-    if method in DATABASE_METHODS or (sinks and segments and STATEFUL_RECEIVER.match(segments[-1])):
+    if (method in DATABASE_METHODS and not _is_api_call_named_like_sql(call, method, segments)) or (
+            sinks and segments and STATEFUL_RECEIVER.match(segments[-1])):
         return True
     if _is_http_session(ctx, receiver, call, method, segments):
         return False
@@ -432,6 +437,25 @@ def _is_ordered_or_database(ctx: CheckContext, call: Node, body: _Body, items: s
     if method in ORM_INSTANCE_METHODS and receiver is not None and body.names_read(receiver) & items:
         return True  # `await order.save()` on the loop item
     return _passes_database_handle(ctx, call)
+
+
+SQL_METHODS = frozenset({"fetch", "fetchrow", "fetchval", "fetchone", "fetchall", "fetchmany", "execute",
+                         "executemany"})
+_SQL_ARGUMENT = re.compile(r"(?i)sql|query|stmt|statement|select|insert|update|delete")
+
+
+def _is_api_call_named_like_sql(call: Node, method: str, segments: list[str]) -> bool:
+    """`await client.fetch(user_id)` on an API client: named like a driver's `fetch`, but neither
+    the receiver nor the first argument is about SQL."""
+    if method not in SQL_METHODS or any(_is_database_word(segment) for segment in segments):
+        return False
+    arguments = scopes.call_positional_arguments(call)
+    if not arguments:
+        return False
+    first = arguments[0]
+    if first.type in ("string", "concatenated_string", "call", "binary_operator"):
+        return False  # SQL text, `text(...)`, `select(...)`
+    return not (first.text.decode().isupper() or _SQL_ARGUMENT.search(first.text.decode()))
 
 
 def _reads_names(body: _Body, callee: Node, names: frozenset[str] | set[str]) -> bool:

@@ -53,8 +53,9 @@ class StaticFilesServedByApp(Rule):
     `StaticFiles` mounts, Django's `django.views.static.serve` in URL patterns or views, aiohttp
     `add_static`/`web.static`, and the equivalents of Falcon, Sanic, Bottle, Litestar and Tornado.
     Code under a `DEBUG` or development guard, Django's `static()` URL helper (which does nothing
-    unless `DEBUG` is on), WhiteNoise, and authenticated downloads of per-user or generated files
-    are not reported.
+    unless `DEBUG` is on), WhiteNoise, authenticated downloads of per-user or generated files, and
+    modules that hand files to the web server with `X-Accel-Redirect`/`X-Sendfile` (the Python
+    path is then a fallback) are not reported.
 
     ## Why is this bad?
     Every stylesheet, script and image then takes a request slot in a Python worker, without
@@ -318,13 +319,16 @@ def _words(text: str) -> set[str]:
 
 
 def _auth_gated(ctx: CheckContext, node: Node) -> bool:
-    """The function around `node` requires a logged-in user or a permission."""
+    """The function around `node` requires a logged-in user or a permission. Functions further
+    out count by their decorators only: an app factory's other routes say nothing about this one."""
     function = scopes.enclosing_def(node)
+    innermost = True
     while function is not None:
         if any(_AUTH_DECORATOR.search(ctx.file.text(d)) for d in scopes.decorator_expressions(function)):
             return True
-        if _AUTH_IN_FUNCTION.search(ctx.file.text(function)):
+        if innermost and _AUTH_IN_FUNCTION.search(ctx.file.text(function)):
             return True
+        innermost = False
         owner = scopes.method_class(function)
         if owner is not None:
             superclasses = owner.child_by_field_name("superclasses")
@@ -339,8 +343,9 @@ def _auth_gated(ctx: CheckContext, node: Node) -> bool:
 
 
 def _under_debug_guard(node: Node) -> bool:
-    """Inside `if settings.DEBUG:` (or a development check), in the `else` of `if not DEBUG:`, or
-    after an early `if not app.debug: abort(404)` in the same function."""
+    """Inside `if settings.DEBUG:` (or a development check), also around the function that holds
+    `node`, in the `else` of `if not DEBUG:`, or after an early `if not app.debug: abort(404)` in an
+    enclosing function."""
     for parent in scopes.ancestors(node):
         if parent.type in ("if_statement", "elif_clause"):
             condition = parent.child_by_field_name("condition")
@@ -352,8 +357,8 @@ def _under_debug_guard(node: Node) -> bool:
             condition = parent.parent.child_by_field_name("condition")
             if condition is not None and _is_debug_condition(condition, negated=True):
                 return True
-        elif parent.type == "function_definition":
-            return _early_exit_unless_debug(parent, node)
+        elif parent.type == "function_definition" and _early_exit_unless_debug(parent, node):
+            return True
     return False
 
 

@@ -68,7 +68,11 @@ class UnboundedQuery(Rule):
     `Model.query` or `session.scalars(select(...))`; Peewee and pymongo/motor cursors turned into
     lists; awaited Tortoise querysets; and SQL `SELECT`s without `LIMIT` read with `fetchall()` or
     asyncpg `fetch()`. A slice, `.limit()`, `.paginate()`, `Paginator`, a filter on the primary key,
-    an aggregate or a streamed iteration (`.iterator()`, `yield_per`) is not reported. Django
+    an aggregate, a single-column list of keys (`values_list(..., flat=True)`,
+    `with_entities(Model.id)`) or a streamed iteration (`.iterator()`, `yield_per`) is not
+    reported, nor are configuration tables (`SiteSettings`, `IntegrationConfig`), manager methods
+    that return one object (`objects.get_for_id(...)`) and `queryset = Model.objects.none()`
+    placeholders. Django
     `ListView`s without `paginate_by` and DRF list views that disable pagination are reported too;
     DRF list views that set no `pagination_class` are reported as info, because the project settings
     may set `DEFAULT_PAGINATION_CLASS`.
@@ -168,7 +172,7 @@ class UnboundedQuery(Rule):
             if method in ITERATING_BUILTINS and site.name == method:
                 argument = q.first_argument(call)
                 if argument is not None:
-                    yield from _lazy_query_report(ctx, argument)
+                    yield from _lazy_query_report(ctx, argument, consumer=call)
             elif method in RENDER_CALLS:
                 for value in _template_context_values(ctx, call, site.name or method):
                     yield from _lazy_query_report(ctx, value)
@@ -205,7 +209,8 @@ class UnboundedQuery(Rule):
 # --- lazy queries reaching a sink -------------------------------------------------------------------
 
 def _lazy_query_report(ctx: CheckContext, expression: Node,
-                       sink_reads_rows: Callable[[], bool] | None = None) -> Iterator[Report]:
+                       sink_reads_rows: Callable[[], bool] | None = None,
+                       consumer: Node | None = None) -> Iterator[Report]:
     """Report the query `expression` is built from when it is an unbounded lazy query in a handler.
     `sink_reads_rows`, checked last because it costs most, says whether the place that consumes
     the query really reads its rows."""
@@ -232,6 +237,10 @@ def _lazy_query_report(ctx: CheckContext, expression: Node,
     # Span from the query to where it is consumed when that is close by, so the finding covers both.
     near = origin.start_byte < expression.start_byte and (
         expression.start_point[0] - origin.end_point[0] <= SINK_SPAN_LINES)
+    if consumer is not None and consumer.start_point[0] < origin.start_point[0] and scopes.contains(consumer, origin):
+        # `rows = list(` on one line and the query below it: start where the statement does
+        yield Report(consumer, _message(q.short_code(origin), kind), end_node=origin)
+        return
     yield Report(origin, _message(q.short_code(origin), kind), end_node=expression if near else None)
 
 
@@ -502,8 +511,8 @@ def _list_view_reports(ctx: CheckContext, name: Node, bases: Node, body: Node) -
             methods.add(scopes.function_name(definition))
     class_name = name.text.decode()
     listed = attributes.get("queryset") or attributes.get("model")
-    if listed is not None and listed.type == "none":
-        return
+    if listed is not None and (listed.type == "none" or _is_empty_placeholder(listed)):
+        return  # `queryset = Model.objects.none()`: the rows come from `get_queryset()`
     anchor = _assignment_of(listed) if listed is not None else name
     what = q.short_code(listed) if listed is not None else "get_queryset()"
     if listed is not None and q.unwrap(listed).type == "subscript":
@@ -515,8 +524,8 @@ def _list_view_reports(ctx: CheckContext, name: Node, bases: Node, body: Node) -
             return
         if "get_queryset" in methods and "[:" in ctx.file.text(body):
             return
-        yield Report(anchor, f"`{class_name}` is a `ListView` without `paginate_by`: it renders every row of "
-                             f"`{what}`; set `paginate_by` to page it")
+        yield Report(name, f"`{class_name}` is a `ListView` without `paginate_by`: it renders every row of "
+                           f"`{what}`; set `paginate_by` to page it", end_node=anchor)
         return
     drf = [base for base in resolved if base.startswith("rest_framework.")
            and base.rsplit(".", 1)[-1] in DRF_LIST_VIEWS]
@@ -526,11 +535,21 @@ def _list_view_reports(ctx: CheckContext, name: Node, bases: Node, body: Node) -
     if pagination is None:
         if "paginate_queryset" in methods or "paginator" in methods or "queryset" not in attributes:
             return  # a base class that only defines `get_queryset` is completed by its subclasses
-        yield Report(anchor, f"`{class_name}` lists `{what}` without a `pagination_class`: every row is returned "
-                             "unless the settings set `DEFAULT_PAGINATION_CLASS`", severity=Severity.INFO)
+        yield Report(name, f"`{class_name}` lists `{what}` without a `pagination_class`: every row is returned "
+                           "unless the settings set `DEFAULT_PAGINATION_CLASS`", end_node=anchor, severity=Severity.INFO)
     elif pagination.type == "none":
-        yield Report(_assignment_of(pagination), f"`{class_name}` sets `pagination_class = None`: its list action "
-                                                 f"returns every row of `{what}`; use a pagination class")
+        # the finding spans from the class line to the assignment, where either may be commented on
+        yield Report(name, f"`{class_name}` sets `pagination_class = None`: its list action returns every row of "
+                           f"`{what}`; use a pagination class", end_node=_assignment_of(pagination))
+
+
+def _is_empty_placeholder(listed: Node) -> bool:
+    if listed.type != "call":
+        return False
+    function = listed.child_by_field_name("function")
+    attribute = function.child_by_field_name("attribute") if function is not None and function.type == "attribute" \
+        else None
+    return attribute is not None and attribute.text == b"none"
 
 
 def _assignment_of(value: Node) -> Node:

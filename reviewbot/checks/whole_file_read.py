@@ -58,8 +58,11 @@ class WholeFileRead(Rule):
     `Path.read_text()` of files whose path comes from the request, `pandas.read_csv` of uploads
     without `chunksize`, and request bodies (`await request.body()`, `request.get_data()`,
     `request.body`) read whole only to be written to a file or object storage. `read(n)`, `for line
-    in f`, `.chunks()`, `shutil.copyfileobj`, streaming responses, reads at import time and reads in
-    tests are not reported.
+    in f`, `.chunks()`, `shutil.copyfileobj`, streaming responses, reads at import time, reads in
+    tests, files shipped with the application (templates, static files, paths built from
+    `__file__` or `BASE_DIR`), uploads whose size is compared with a limit first and uploads parsed
+    as one document (`json.loads(upload.read())`, which builds the whole document anyway) are not
+    reported.
 
     ## Why is this bad?
     A whole-file read holds the entire file in the worker's memory, often twice (bytes, then a
@@ -129,7 +132,7 @@ def _read_report(ctx: CheckContext, site: CallSite) -> Iterator[Report]:
     if method in ("read", "readlines") and _reads_everything(call):
         upload = _upload_kind(ctx, receiver)
         if upload:
-            if _size_checked_before(ctx, call):
+            if _size_checked_before(ctx, call) or _parsed_as_one_document(ctx, call):
                 return
             what = "every line of the upload into a list" if method == "readlines" else "the whole upload into memory"
             name = _upload_name(receiver)
@@ -147,18 +150,20 @@ def _read_report(ctx: CheckContext, site: CallSite) -> Iterator[Report]:
                 yield Report(call, f"`{q.short_code(call)}` reads every line of the file into a list; iterate "
                                    "the file object (`for line in f`) instead")
             return
-        if role_of(ctx, call) and _from_input(ctx, path):
+        if role_of(ctx, call) and _from_input(ctx, path) and not _is_application_file(ctx, path):
             yield Report(call, f"`{q.short_code(call)}` reads the whole file into memory; stream it "
                                "(`FileResponse`/`send_file`, or `read(CHUNK)` in a loop) instead")
         return
     if method in ("read_bytes", "read_text") and not scopes.call_positional_arguments(call):
-        if role_of(ctx, call) and _from_input(ctx, receiver):
+        if role_of(ctx, call) and _from_input(ctx, receiver) and not _is_application_file(ctx, receiver):
             yield Report(call, f"`{q.short_code(call)}` reads the whole file into memory; stream it "
                                "(`FileResponse`/`send_file`, or `open()` and `read(CHUNK)` in a loop) instead")
 
 
-_SIZE_CHECK = re.compile(r"\.size\s*[<>]|content_length\s*[<>]|\bMAX_\w*(?:SIZE|BYTES|LENGTH)\b|\bmax_\w*size\b"
-                         r"|MAX_CONTENT_LENGTH|DATA_UPLOAD_MAX_MEMORY_SIZE")
+# A comparison with a size limit; a limit that is only defined (`MAX_SIZE = 10 * MB`) bounds nothing.
+_LIMIT = r"(?:\w+\.)*(?:\w*MAX_\w*(?:SIZE|BYTES|LENGTH)\w*|max_\w*size\w*)"
+_SIZE_CHECK = re.compile(r"\.size\s*[<>]|content_length\s*[<>]|[<>]=?\s*" + _LIMIT + r"\b|\b" + _LIMIT
+                         + r"\s*[<>]|MAX_CONTENT_LENGTH|DATA_UPLOAD_MAX_MEMORY_SIZE")
 
 
 def _size_checked_before(ctx: CheckContext, call: Node) -> bool:
@@ -168,6 +173,33 @@ def _size_checked_before(ctx: CheckContext, call: Node) -> bool:
         return False
     before = ctx.file.source[function.start_byte : call.start_byte].decode("utf-8", "replace")
     return bool(_SIZE_CHECK.search(before))
+
+
+# Parsers that build the whole document in memory anyway: reading in chunks first saves nothing.
+_DOCUMENT_PARSER = rb"(?:json|orjson|ujson|simplejson|yaml|toml|tomllib|tomli)\.(?:loads|load|safe_load|full_load)"
+
+
+def _parsed_as_one_document(ctx: CheckContext, call: Node) -> bool:
+    """`json.loads(upload.read())`, or `data = upload.read()` followed by `json.loads(data)` (maybe
+    through `str(data, "utf-8")` or `.decode()`)."""
+    parent = call.parent
+    while parent is not None and parent.type in ("await", "parenthesized_expression"):
+        parent = parent.parent
+    function = scopes.enclosing_def(call)
+    if function is None or parent is None:
+        return False
+    if parent.type == "argument_list":
+        consumer = parent.parent
+        name = ctx.file.call_name(consumer) if consumer is not None and consumer.type == "call" else None
+        return name is not None and re.fullmatch(_DOCUMENT_PARSER.decode(), name) is not None
+    if parent.type != "assignment" or parent.child_by_field_name("left") is None:
+        return False
+    target = parent.child_by_field_name("left")
+    if target.type != "identifier":
+        return False
+    later = ctx.file.source[call.end_byte:function.end_byte]
+    variable = re.escape(target.text)
+    return re.search(rb"\b" + _DOCUMENT_PARSER + rb"\(\s*(?:str\(\s*)?" + variable + rb"\b", later) is not None
 
 
 def _upload_name(receiver: Node) -> str:
@@ -380,8 +412,37 @@ def _from_input(ctx: CheckContext, node: Node, depth: int = 2) -> bool:
                 value = q.local_value(ctx, current)
                 if value is not None and _from_input(ctx, value, depth - 1):
                     return True
-        elif current.type not in ("string", "integer"):
+        elif current.type == "string":
+            pending.extend(c for c in current.named_children if c.type == "interpolation")  # f"{media_id}.jpg"
+        elif current.type != "integer":
             pending.extend(current.named_children)
+    return False
+
+
+# Files shipped with the application (templates, static assets, files next to the module): small,
+# versioned with the code, and often transformed before they are sent.
+_APPLICATION_FILE = re.compile(r"__file__|\bBASE_DIR\b|\bPROJECT_ROOT\b|[\"'/]templates?\b|[\"'/]static\b")
+
+
+def _is_application_file(ctx: CheckContext, path: Node, depth: int = 2) -> bool:
+    """`settings.BASE_DIR / f"templates/docs/{name}.html"`, `os.path.join(os.path.dirname(__file__),
+    "static", ...)`, following local names a couple of levels."""
+    path = q.unwrap(path)
+    if _APPLICATION_FILE.search(ctx.file.text(path)):
+        return True
+    if depth == 0:
+        return False
+    if path.type == "identifier":
+        value = q.local_value(ctx, path)
+        return value is not None and _is_application_file(ctx, value, depth - 1)
+    if path.type == "call":
+        function = path.child_by_field_name("function")
+        if function is not None and function.type == "attribute":  # `path.open()`
+            obj = function.child_by_field_name("object")
+            return obj is not None and _is_application_file(ctx, obj, depth - 1)
+    if path.type == "binary_operator":
+        left = path.child_by_field_name("left")
+        return left is not None and _is_application_file(ctx, left, depth - 1)
     return False
 
 

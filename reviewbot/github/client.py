@@ -23,6 +23,8 @@ CONFIG_FILES = (".reviewbot.toml", "pyproject.toml")
 MODEL_PATTERNS = ("**/models.py", "**/models/*.py", "**/*models*.py", "**/db/*.py", "**/entities.py")
 MAX_MODEL_FILES = 200
 MAX_MODEL_FILE_BYTES = 1_000_000
+MAX_DIRECTORY_FILES = 100  # rule cards in one directory; a larger directory is not a card set
+MAX_DIRECTORY_FILE_BYTES = 256 * 1024
 REACTIONS = frozenset({"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"})
 
 
@@ -133,6 +135,36 @@ class GitHubPullRequestClient:
         candidates.sort(key=lambda entry: (entry["path"].count("/"), entry["path"]))
         wanted = [BlobRequest(entry["path"], entry.get("sha")) for entry in candidates[:limit]]
         return self._contents.fetch(repo, sha, wanted, max_bytes=max_bytes).files
+
+    def directory_files(self, repo: str, sha: str, directory: str, *, suffix: str = "", limit: int = MAX_DIRECTORY_FILES,
+                        max_bytes: int = MAX_DIRECTORY_FILE_BYTES) -> FetchedContents:
+        """The files directly in `directory` at `sha` whose names end with `suffix` (not
+        recursive), in two requests: the contents API lists the directory (with blob SHAs, so
+        cached blobs cost nothing), then one GraphQL batch fetches the files. A directory that
+        does not exist at `sha` (or a path that is a file) has no files. Beyond the first `limit`
+        files in name order, and above `max_bytes`, files are listed in `skipped` with why."""
+        try:
+            _, listing = self.api.get(f"/repos/{repo}/contents/{quote(directory.strip('/'))}", {"ref": sha},
+                                      endpoint="repos.contents")
+        except NotFound:
+            return FetchedContents()
+        if not isinstance(listing, list):  # a file, a symlink or a submodule
+            return FetchedContents()
+        entries = sorted((entry for entry in listing
+                          if entry.get("type") == "file" and str(entry.get("name", "")).endswith(suffix)),
+                         key=lambda entry: str(entry["path"]))
+        wanted: list[BlobRequest] = []
+        skipped: dict[str, str] = {}
+        for entry in entries:
+            size = int(entry.get("size") or 0)
+            if size > max_bytes:
+                skipped[entry["path"]] = f"larger than {max_bytes} bytes ({size} bytes)"
+            elif len(wanted) >= limit:
+                skipped[entry["path"]] = f"more than {limit} files in the directory"
+            else:
+                wanted.append(BlobRequest(str(entry["path"]), entry.get("sha") or None))
+        fetched = self._contents.fetch(repo, sha, wanted, max_bytes=max_bytes)
+        return FetchedContents(files=fetched.files, skipped={**skipped, **fetched.skipped})
 
     def collaborator_permission(self, repo: str, user: str) -> str:
         """'admin', 'maintain', 'write', 'triage', 'read' or 'none'."""

@@ -23,6 +23,7 @@ from reviewbot.github.contents import BINARY, NOT_FOUND, BlobRequest
 from reviewbot.github.transport import GitHubApiError
 from reviewbot.jobs.ports import (
     ChangedFile,
+    DirectoryFiles,
     PublishedReview,
     PullRequestInfo,
     ReviewToPublish,
@@ -115,6 +116,12 @@ class RepositoryGitHubClient:
     @_port_errors
     def model_sources(self, ref: str, exclude: Sequence[str]) -> Mapping[str, bytes]:
         return self.client.model_sources(self.repository, ref, exclude=frozenset(exclude))
+
+    @_port_errors
+    def rule_card_files(self, ref: str, directory: str) -> DirectoryFiles:
+        fetched = self.client.directory_files(self.repository, ref, directory, suffix=".md")
+        return DirectoryFiles(files=fetched.files,
+                              skipped={path: why for path, why in fetched.skipped.items() if why != NOT_FOUND})
 
     @_port_errors
     def publish_review(self, review: ReviewToPublish) -> PublishedReview:

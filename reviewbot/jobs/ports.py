@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from reviewbot.config import Config
 from reviewbot.diff import FileDiff
@@ -65,6 +65,15 @@ class PublishedReview:
     details: Mapping[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class DirectoryFiles:
+    """The files of one directory at a commit: `files` maps path to bytes, `skipped` maps each
+    file that was not read to why (binary, too large, too many files)."""
+
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+
 class RepositoryClient(Protocol):
     """GitHub as seen from one installation and one repository."""
 
@@ -95,6 +104,10 @@ class RepositoryClient(Protocol):
         """The repository's ORM model modules (not in `exclude`), so relations resolve."""
         ...
 
+    def rule_card_files(self, ref: str, directory: str) -> DirectoryFiles:
+        """The `*.md` files directly in `directory` at `ref`; none when it does not exist there."""
+        ...
+
     def publish_review(self, review: ReviewToPublish) -> PublishedReview:
         """Post one review with inline comments and one check run; never a duplicate."""
         ...
@@ -108,9 +121,24 @@ class RepositoryClientFactory(Protocol):
     def __call__(self, installation_id: int, repository: str) -> RepositoryClient: ...
 
 
-class FindingExplainer(Protocol):
-    """The seam for explanations between analysis and publishing: returns the findings with
-    `explanation`/`suggestion` filled in where it could. It must not drop or add findings."""
+@dataclass(frozen=True, slots=True)
+class ExplainedFindings:
+    """What the explainer gives back for one review. `findings` are the findings it was given,
+    in the same order, with at most `explanation` and `suggestion` filled in; `stats` go into the
+    run record (tokens in and out, cache hits, model calls, rule card errors); `notes` into the
+    review summary."""
 
-    def __call__(self, findings: Sequence[Finding], sources: Mapping[str, bytes],
-                 config: Config) -> Sequence[Finding]: ...
+    findings: Sequence[Finding]
+    stats: Mapping[str, Any] = field(default_factory=dict)
+    notes: Sequence[str] = ()
+
+
+class FindingExplainer(Protocol):
+    """The seam for explanations between analysis and publishing. It is shared by every run and
+    worker thread, so whatever belongs to one run comes in as an argument and goes out in the
+    result. `team_cards` are the repository's own rule cards (`{path: bytes}`, read from the base
+    commit); `model_sources` the ORM model modules the analysis saw."""
+
+    def __call__(self, findings: Sequence[Finding], sources: Mapping[str, bytes], config: Config, *,
+                 team_cards: Mapping[str, bytes] | None = None,
+                 model_sources: Mapping[str, bytes] | None = None) -> ExplainedFindings: ...

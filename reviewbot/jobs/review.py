@@ -7,15 +7,25 @@ the run record as soon as the analysis ends, so a failure to publish never loses
 Repository configuration errors fail the run (no review with the defaults instead): a config
 that ignores a rule was written to silence it, and reviewing with the defaults would post exactly
 the comments it asked us not to. The author sees the error in a failed check run.
+
+Explanations are optional and never cost the review: when the explainer fails, or a rule card of
+the repository cannot be read or parsed, the review goes out with a note in its summary, and the
+run record keeps what the explanation step did (`explanation_stats`). A repository's rule cards
+(`[tool.reviewbot.llm] rule-cards-dir`) are read at the pull request's BASE commit, never its head:
+they ground what the model writes, and a pull request must not be able to rewrite the text its
+own review is grounded in. Cards a pull request adds or edits apply once it is merged. (Where the
+cards live and whether they extend or replace ours is configuration, read at the head like every
+other setting; only the text the model is grounded in is pinned to the base.)
 """
 
 from __future__ import annotations
 
 import logging
+import posixpath
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reviewbot.analysis import analyze
 from reviewbot.config import Config, ConfigError
@@ -25,6 +35,7 @@ from reviewbot.jobs.errors import describe, is_transient
 from reviewbot.jobs.ports import (
     WRITE_PERMISSIONS,
     ChangedFile,
+    ExplainedFindings,
     FindingExplainer,
     RepositoryClient,
     RepositoryClientFactory,
@@ -38,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 REACTION = "eyes"
 DIFF_FILTER = "added"
+EXPLANATIONS_UNAVAILABLE = "Explanations are unavailable for this review."
 
 
 @dataclass(frozen=True)
@@ -175,9 +187,9 @@ class ReviewJob:
         if self._explain is not None and config.llm.enabled and findings:
             self._checkpoint(run)
             with timer.stage("explain"):
-                findings, note = self._explained(run, findings, sources, config)
-                if note:
-                    notes.append(note)
+                findings, explain_notes = self._explained(run, client, pull.base_sha, findings, sources, models,
+                                                          config)
+                notes.extend(explain_notes)
 
         self._checkpoint(run)
         with timer.stage("publish"):
@@ -194,20 +206,61 @@ class ReviewJob:
                       f"{len(findings)} finding(s) on {head[:7]}: {published.inline_comments} inline, "
                       f"{published.summary_findings} in the summary, {published.already_posted} already posted")
 
-    def _explained(self, run: RunRecord, findings: Sequence[Finding], sources: Mapping[str, bytes],
-                   config: Config) -> tuple[Sequence[Finding], str]:
-        """Explanations are optional: when the explainer fails, the review goes out without them."""
+    def _explained(self, run: RunRecord, client: RepositoryClient, base_sha: str, findings: Sequence[Finding],
+                   sources: Mapping[str, bytes], models: Mapping[str, bytes],
+                   config: Config) -> tuple[Sequence[Finding], list[str]]:
+        """Explanations are optional: when the explainer fails, the review goes out without them.
+        Whatever happens, the run record says what the explanation step did."""
         assert self._explain is not None
+        team_cards, card_stats, notes = self._team_cards(client, base_sha, config)
         try:
-            explained = list(self._explain(findings, sources, config))
+            outcome: ExplainedFindings = self._explain(findings, sources, config, team_cards=team_cards,
+                                                       model_sources=models)
         except Exception as error:
             logger.warning("run %s: explanations failed: %s", run.id, describe(error))
-            return findings, "Explanations are unavailable for this review."
-        if [f.fingerprint for f in explained] != [f.fingerprint for f in findings]:
+            self._store.save_progress(run.id, explanation_stats={**card_stats, "error": describe(error)})
+            return findings, [*notes, EXPLANATIONS_UNAVAILABLE]
+        stats = {**card_stats, **dict(outcome.stats)}
+        stats["rule_card_errors"] = [*card_stats.get("rule_card_errors", []),
+                                     *outcome.stats.get("rule_card_errors", [])]
+        notes.extend(outcome.notes)
+        explained = list(outcome.findings)
+        if not only_text_added(findings, explained):
             logger.warning("run %s: the explainer changed the findings; ignoring its output", run.id)
-            return findings, "Explanations are unavailable for this review."
-        self._store.save_progress(run.id, findings=[f.to_dict() for f in explained])
-        return explained, ""
+            stats["error"] = "the explainer changed the findings; its output was ignored"
+            self._store.save_progress(run.id, explanation_stats=stats)
+            return findings, [*notes, EXPLANATIONS_UNAVAILABLE]
+        self._store.save_progress(run.id, findings=[f.to_dict() for f in explained], explanation_stats=stats)
+        return explained, notes
+
+    def _team_cards(self, client: RepositoryClient, base_sha: str,
+                    config: Config) -> tuple[dict[str, bytes] | None, dict[str, object], list[str]]:
+        """The repository's rule cards at the base commit, what to record about them, and the
+        notes for the summary. Reading them never fails the review: an error is noted and the
+        explanations use our cards."""
+        setting = config.llm.rule_cards_dir
+        if not setting:
+            return None, {}, []
+        directory = repository_directory(setting)
+        where = f"`{setting}` at the base commit {base_sha[:7]}"
+        stats: dict[str, object] = {"rule_cards_dir": setting, "rule_cards_ref": base_sha}
+        if directory is None:
+            error = f"rule-cards-dir {setting!r} is not a directory inside the repository"
+            return None, {**stats, "rule_card_errors": [error]}, [
+                f"Rule cards were not read: {error}; explanations use the built-in cards."]
+        try:
+            fetched = client.rule_card_files(base_sha, directory)
+        except Exception as error:  # an optional input: a GitHub failure here must not cost the review
+            message = f"{directory}: cannot read the rule cards: {describe(error)}"
+            return None, {**stats, "rule_card_errors": [message]}, [
+                f"Rule cards in {where} could not be read; explanations use the built-in cards."]
+        errors = [f"{path}: not read ({why})" for path, why in sorted(fetched.skipped.items())]
+        notes = [f"A rule card of this repository was not used: {error}" for error in errors]
+        if not fetched.files and not errors:
+            notes.append(f"No rule cards (`*.md`) found in {where}; explanations use the built-in cards. "
+                         "Cards are read from the base branch, so cards this pull request adds apply once it "
+                         "is merged.")
+        return dict(fetched.files), {**stats, "rule_card_errors": errors}, notes
 
     def _checkpoint(self, run: RunRecord) -> None:
         self._store.renew_lock(run)
@@ -243,6 +296,27 @@ class ReviewJob:
             client.publish_config_error(sha, message)
         except Exception as error:
             logger.warning("run %s: could not report the configuration error: %s", run.id, describe(error))
+
+
+def only_text_added(findings: Sequence[Finding], explained: Sequence[Finding]) -> bool:
+    """Whether `explained` are `findings`, in order, with nothing changed but `explanation` and
+    `suggestion`: the explainer may not add, drop, move or re-grade a finding."""
+    return len(findings) == len(explained) and all(
+        isinstance(after, Finding) and replace(after, explanation=None, suggestion=None) ==
+        replace(before, explanation=None, suggestion=None)
+        for before, after in zip(findings, explained, strict=True))
+
+
+def repository_directory(setting: str) -> str | None:
+    """`rule-cards-dir` as a path inside the repository (`./x/` -> `x`), or None when it leaves
+    the repository (absolute, `..`) or names its root."""
+    path = setting.strip().replace("\\", "/")
+    if not path or path.startswith("/"):
+        return None
+    normal = posixpath.normpath(path)
+    if normal in (".", "") or normal == ".." or normal.startswith("../"):
+        return None
+    return normal
 
 
 def is_reviewable(changed: ChangedFile, config: Config) -> bool:

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,16 @@ UNPACED = ClientOptions(seconds_between_requests=0, seconds_between_writes=0)
 class LocalApp:
     """Start with `with LocalApp(tmp_dir) as app:`; `app.github` is the fake GitHub (arrange
     repositories and pull requests on it, read what the App posted), `app.send(...)` delivers a
-    signed webhook, `app.wait_for_runs(n)` waits until the worker has finished them."""
+    signed webhook, `app.wait_for_runs(n)` waits until the worker has finished them.
+
+    `explain_environ` holds the explanation settings (`OPENAI_API_KEY`, `OPENAI_BASE_URL`,
+    `REVIEWBOT_LLM_MODEL`, ...) as `reviewbot serve` reads them from its environment; without
+    it, reviews carry no explanations."""
 
     def __init__(self, data_dir: Path, *, workers: int = 2, start_worker: bool = True, max_attempts: int = 3,
                  retry_delay: float = 0.0, github_options: ClientOptions = UNPACED, api_prefix: str = "",
-                 queue_url: str | None = None, database_url: str | None = None) -> None:
+                 queue_url: str | None = None, database_url: str | None = None,
+                 explain_environ: Mapping[str, str] | None = None) -> None:
         fake_github = load_fake_github()
         key = generate_app_key()
         self.secret = secrets.token_hex(16)
@@ -48,8 +54,13 @@ class LocalApp:
             _env_file=None,
         )
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.runtime: Runtime = build_runtime(self.settings, worker=True,
-                                              github=github_client_factory(self.settings, github_options))
+        try:
+            self.runtime: Runtime = build_runtime(self.settings, worker=True,
+                                                  github=github_client_factory(self.settings, github_options),
+                                                  explain_environ=explain_environ)
+        except BaseException:  # e.g. a malformed explanation setting: leave no server running
+            self.github.stop()
+            raise
         self.server = ServerThread(self.runtime.web_app())
         self.consumer = self.runtime.consumer(embedded=True)
         self._start_worker = start_worker

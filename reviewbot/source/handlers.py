@@ -33,7 +33,7 @@ VIEW_METHOD_NAMES = frozenset(
      "partial_update", "destroy", "get_queryset", "get_object", "get_context_data", "dispatch", "form_valid",
      "perform_create", "perform_update", "on_get", "on_post", "on_put", "on_delete"}
 )
-VIEW_BASE_SUFFIXES = ("View", "ViewSet", "APIView", "Endpoint", "Handler", "Resource", "Mixin")
+VIEW_BASE_SUFFIXES = ("View", "ViewSet", "APIView", "Endpoint", "Handler", "Resource")
 TASK_DECORATOR_SUFFIXES = ("shared_task", ".task", ".periodic_task", "dramatiq.actor", ".actor", "rq.job",
                            "rq.decorators.job", ".db_task", ".db_periodic_task")
 REQUEST_PARAMETER_NAMES = frozenset({"request", "req"})

@@ -55,6 +55,14 @@ _INDEX_QUERY = compile_query(
                     left: (identifier) @field.name
                     right: (call function: (_) @field.function arguments: (argument_list) @field.arguments))
                 @field.assignment)))
+
+    (class_definition
+        name: (identifier) @method.class
+        body: (block [
+            (function_definition name: (identifier) @method.name)
+            (decorated_definition definition: (function_definition name: (identifier) @method.name))
+        ])
+        (#any-of? @method.name "save" "delete" "asave" "adelete"))
     """
 )
 _RELATION_FUNCTION = re.compile(f"(?:^|[.])(?:{_RELATION_FUNCTIONS})$")
@@ -105,6 +113,8 @@ class ModelIndex:
     frameworks: dict[str, str] = field(default_factory=dict)  # model -> framework
     fields: dict[str, set[str]] = field(default_factory=dict)  # model -> its other fields (columns)
     bases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # model -> base class names
+    # class -> the write methods it defines itself (`save`, `delete`): a bulk statement would skip them
+    overridden: dict[str, set[str]] = field(default_factory=dict)
     _by_attribute: dict[str, list[Relation]] | None = field(default=None, repr=False)
 
     def relation(self, model: str | None, attribute: str) -> Relation | None:
@@ -123,6 +133,22 @@ class ModelIndex:
                 return found
             pending.extend(self.bases.get(current, ()))
         return None
+
+    def overrides(self, model: str | None, method: str) -> bool:
+        """Whether `model` or one of its indexed base classes defines `method` (`save`, `delete`)."""
+        if model is None:
+            return False
+        seen: set[str] = set()
+        pending = [model]
+        while pending and len(seen) < 16:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if method in self.overridden.get(current, ()):
+                return True
+            pending.extend(self.bases.get(current, ()))
+        return False
 
     def relations_named(self, attribute: str) -> list[Relation]:
         """Every indexed relation called `attribute`, on any model."""
@@ -189,6 +215,9 @@ def _index_file(index: ModelIndex, path: str, data: bytes, root: Node) -> None:
             # `BaseModel` is pydantic's unless the project defines it as a model base itself
             if framework and any(_MODEL_BASE.search(b) and not b.endswith("BaseModel") for b in bases):
                 index.frameworks.setdefault(name, framework)
+            continue
+        if "method.class" in match:
+            index.overridden.setdefault(_text(match["method.class"][0]), set()).add(_text(match["method.name"][0]))
             continue
         model = _text(match["field.class"][0])
         written = _text(match["field.function"][0])

@@ -24,6 +24,12 @@ def _parser() -> Parser:
     return Parser(PYTHON)
 
 
+def kind_ids(*kinds: str) -> frozenset[int]:
+    """Every symbol id whose node type is one of `kinds`: `node.kind_id in kind_ids("call")` is
+    `node.type == "call"` without building a string per test (aliases give a type several ids)."""
+    return frozenset(i for i in range(PYTHON.node_kind_count) if PYTHON.node_kind_for_id(i) in kinds)
+
+
 def parse(source: bytes) -> Tree:
     return _parser().parse(source)
 

@@ -49,10 +49,25 @@ def parent_of(node: Node) -> Node | None:
 
 
 def ancestors(node: Node) -> Iterator[Node]:
-    parent = parent_of(node)
-    while parent is not None:
+    memo = _PARENTS.get()
+    if memo is None:
+        parent = node.parent
+        while parent is not None:
+            yield parent
+            parent = parent.parent
+        return
+    # `parent_of`, inlined: this runs for every hop of every upward walk.
+    key = node.id
+    while True:
+        if key in memo:
+            parent = memo[key]
+        else:
+            parent = memo[key] = node.parent
+        if parent is None:
+            return
         yield parent
-        parent = parent_of(parent)
+        node = parent
+        key = node.id
 
 
 def contains(outer: Node, inner: Node) -> bool:

@@ -50,6 +50,7 @@ class SourceFile:
     path_context: str = ""  # "test", "migration", "script" or ""
     _assignments: dict[int, dict[str, list[Assignment]]] = field(default_factory=dict, repr=False)
     _cache: dict[object, object] = field(default_factory=dict, repr=False)
+    _names: dict[int, str | None] = field(default_factory=dict, repr=False)  # node id -> qualname
 
     @property
     def root(self) -> Node:
@@ -85,33 +86,52 @@ class SourceFile:
         """
         if node is None:
             return None
-        # Memoised per node: a chain `a().b().c()...` is resolved once per link, not once per call in it.
-        key = ("qualname", node.id)
-        if key in self._cache:
-            return self._cache[key]  # type: ignore[return-value]
-        name = self._qualname(node)
-        self._cache[key] = name
+        names = self._names
+        key = node.id
+        if key in names:
+            return names[key]
+        # Iterative, and memoised per node: a chain `a().b().c()...` thousands of links long is
+        # resolved once per link, from its inner end outwards, without recursing to its bottom.
+        links: list[tuple[Node, str]] = []  # outer nodes whose name derives from the next inner one
+        current = node
+        while True:
+            kind = current.type
+            if kind == "attribute":
+                inner = current.child_by_field_name("object")
+            elif kind == "call":
+                inner = current.child_by_field_name("function")
+            elif kind == "await" or kind == "parenthesized_expression":
+                children = current.named_children
+                inner = children[0] if children else None
+            else:
+                if kind == "identifier":
+                    text = current.text.decode()
+                    name = self.imports.get(text, text)
+                else:
+                    name = None
+                names[current.id] = name
+                break
+            links.append((current, kind))
+            if inner is None:
+                name = None
+                break
+            inner_key = inner.id
+            if inner_key in names:
+                name = names[inner_key]
+                break
+            current = inner
+        for link, kind in reversed(links):
+            if name is not None:
+                if kind == "attribute":
+                    attribute = link.child_by_field_name("attribute")
+                    if attribute is None or len(name) > MAX_NAME_LENGTH:
+                        name = None
+                    else:
+                        name = f"{name}.{attribute.text.decode()}"
+                elif kind == "call":
+                    name = None if len(name) > MAX_NAME_LENGTH else f"{name}()"
+            names[link.id] = name
         return name
-
-    def _qualname(self, node: Node) -> str | None:
-        kind = node.type
-        if kind == "identifier":
-            name = node.text.decode()
-            return self.imports.get(name, name)
-        if kind == "attribute":
-            obj = self.qualname(node.child_by_field_name("object"))
-            attr = node.child_by_field_name("attribute")
-            if obj is None or attr is None or len(obj) > MAX_NAME_LENGTH:
-                return None
-            return f"{obj}.{attr.text.decode()}"
-        if kind == "call":
-            function = self.qualname(node.child_by_field_name("function"))
-            return None if function is None or len(function) > MAX_NAME_LENGTH else f"{function}()"
-        if kind == "await":
-            return self.qualname(node.named_children[0]) if node.named_children else None
-        if kind == "parenthesized_expression" and node.named_children:
-            return self.qualname(node.named_children[0])
-        return None
 
     def call_name(self, call: Node) -> str | None:
         """The resolved dotted name of the function a call calls."""

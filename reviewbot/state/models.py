@@ -1,8 +1,9 @@
 """The App's state tables: webhook deliveries, review runs and per-pull-request locks.
 
 SQLAlchemy 2 models that run on SQLite (the default, in the data directory) and PostgreSQL.
-The schema is created on start-up with `create_all`: every table here is new in this version,
-so there is nothing to migrate yet.
+The schema is created on start-up with `create_all`, which creates missing tables but never
+changes an existing one: a column added to a table after its first release is nullable and is
+listed in `reviewbot.state.migrations.ADDED_COLUMNS`, which adds it to older databases.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class RunRow(Base):
     file_errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     errors: Mapped[list[str]] = mapped_column(JSON, default=list)
     publication: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the explanation step did (tokens in/out, cache hits, model calls, rule card errors);
+    # None when it did not run. Added after the first release: see `ADDED_COLUMNS`.
+    explanation_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PullRequestLockRow(Base):

@@ -100,6 +100,7 @@ class RunRecord:
     file_errors: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     publication: dict[str, Any] = field(default_factory=dict)
+    explanation_stats: dict[str, Any] | None = None  # None: the explanation step did not run
 
     @property
     def is_command(self) -> bool:

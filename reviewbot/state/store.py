@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from reviewbot.state.migrations import add_missing_columns
 from reviewbot.state.models import Base, DeliveryRow, PullRequestLockRow, RunRow
 from reviewbot.state.records import (
     ACTIVE_STATUSES,
@@ -110,6 +111,7 @@ class StateStore:
 
     def create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
+        add_missing_columns(self.engine)  # a database created by an earlier version
 
     def close(self) -> None:
         self.engine.dispose()
@@ -247,7 +249,8 @@ class StateStore:
     def save_progress(self, run_id: int, *, timings: dict[str, float] | None = None, api_calls: int | None = None,
                       findings: list[dict[str, Any]] | None = None,
                       file_errors: list[dict[str, Any]] | None = None,
-                      publication: dict[str, Any] | None = None) -> None:
+                      publication: dict[str, Any] | None = None,
+                      explanation_stats: dict[str, Any] | None = None) -> None:
         values: dict[str, Any] = {}
         if timings is not None:
             values["timings"] = dict(timings)
@@ -259,6 +262,8 @@ class StateStore:
             values["file_errors"] = file_errors
         if publication is not None:
             values["publication"] = publication
+        if explanation_stats is not None:
+            values["explanation_stats"] = explanation_stats
         if values:
             with self._writing() as session:
                 session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
@@ -360,5 +365,6 @@ def _record(row: RunRow) -> RunRecord:
         started_at=row.started_at, finished_at=row.finished_at, timings=dict(row.timings or {}),
         api_calls=row.api_calls, findings=row.findings, file_errors=list(row.file_errors or []),
         errors=list(row.errors or []), publication=dict(row.publication or {}),
+        explanation_stats=dict(row.explanation_stats) if row.explanation_stats is not None else None,
     )
 

@@ -192,6 +192,34 @@ def test_sequential_await_skips_cursor_pagination():
             """,
             "`client.get` with `timeout=None` disables the httpx client's timeout",
         ),
+        (
+            """
+            import httpx
+
+            async def startup(app):
+                app.state.ledger = httpx.AsyncClient(timeout=10)
+
+            async def close_day(request):
+                return await request.app.state.ledger.post("/close", timeout=None)
+            """,
+            "`request.app.state.ledger.post` with `timeout=None` disables the httpx client's timeout",
+        ),
+        (
+            """
+            from functools import cached_property
+
+            import requests
+
+            class Catalog:
+                @cached_property
+                def http(self):
+                    return requests.Session()
+
+                def item(self, sku):
+                    return self.http.get(f"https://catalog.example.com/{sku}")
+            """,
+            "`self.http.get` on a `requests.Session` has no timeout: sessions have no default timeout",
+        ),
     ],
 )
 def test_http_timeout_messages(source, message):

@@ -248,6 +248,48 @@ def test_local_variable_named_like_a_module_is_not_a_client():
     """)
 
 
+def test_client_in_websocket_endpoint_names_the_connection():
+    finding = only("RB303", """
+        import httpx
+        from starlette.websockets import WebSocket
+        async def quotes(websocket: WebSocket):
+            await websocket.accept()
+            async with httpx.AsyncClient() as client:
+                await websocket.send_json((await client.get("http://quotes.internal/latest")).json())
+    """)
+    assert finding.message == (
+        "`httpx.AsyncClient()` creates a new client for every connection of websocket `quotes`: nothing is "
+        "reused between connections; create it once (module level or app startup) and share it"
+    )
+
+
+def test_client_in_consumer_receive_names_the_message():
+    finding = only("RB303", """
+        import redis
+        from channels.generic.websocket import JsonWebsocketConsumer
+        class Metrics(JsonWebsocketConsumer):
+            def receive_json(self, content):
+                redis.Redis(host="cache").incr(content["name"])
+    """)
+    assert finding.message == (
+        "`redis.Redis(...)` creates a new client for every message of websocket `Metrics.receive_json`: nothing "
+        "is reused between messages; create it once (module level or app startup) and share it"
+    )
+
+
+def test_task_connection_used_through_its_cursor_in_a_loop_is_shared():
+    assert not findings("RB303", """
+        import psycopg2
+        from celery import shared_task
+        @shared_task
+        def settle(ids):
+            conn = psycopg2.connect("dbname=shop")
+            with conn, conn.cursor() as cur:
+                for payment_id in ids:
+                    cur.execute("UPDATE payments SET settled = true WHERE id = %s", (payment_id,))
+    """)
+
+
 # --- RB304 -------------------------------------------------------------------------------------
 
 

@@ -163,3 +163,88 @@ def test_rules_skip_files_without_queries():
             return {row["id"]: len(row["items"]) for row in rows if row.get("items")}
     """
     assert run(code, "RB101", "RB102", "RB103", with_models=False) == []
+
+
+def test_test_files_are_not_reported():
+    code = """
+        from shop.models import Customer, Order
+
+
+        def test_orders():
+            for name in ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"):
+                Customer.objects.create(name=name)
+            assert [o.customer.name for o in Order.objects.all()] == []
+            assert len(Order.objects.filter(number="x")) == 0
+        """
+    assert run(code, "RB101", "RB102", "RB103", path="shop/tests/test_orders.py") == []
+    assert {f.rule for f in run(code, "RB101", "RB102", "RB103", path="shop/fixtures_loader.py")} == {
+        "RB101", "RB102"}  # outside the test paths the loops are reported; the assertion's len() is not
+
+
+INVARIANT_IN_LOOP = """
+    from shop.models import Customer, Order
+
+
+    def owners(numbers):
+        found = {}
+        for number in numbers:
+            default = Customer.objects.get(name="default")
+            found[number] = Order.objects.filter(number=number, customer=default).first()
+        return found
+"""
+
+
+def test_a_query_with_the_same_arguments_each_time_is_left_to_the_loop_invariant_rule():
+    findings = run(INVARIANT_IN_LOOP, "RB102", "RB304")
+    assert [(f.rule, f.line) for f in findings] == [("RB304", 8), ("RB102", 9)]
+    assert findings[0].message.startswith("`Customer.objects.get(...)` runs the same query on every iteration")
+
+
+def test_without_the_loop_invariant_rule_the_repeated_query_is_reported_as_query_in_loop():
+    findings = run(INVARIANT_IN_LOOP, "RB102")
+    assert [(f.rule, f.line) for f in findings] == [("RB102", 8), ("RB102", 9)]
+
+
+def test_existence_by_len_of_sqlalchemy_rows_suggests_an_exists_query():
+    [finding] = run(
+        """
+        from sqlalchemy import select
+
+        from shop.models import Order
+
+
+        def has_orders(session):
+            rows = session.scalars(select(Order).where(Order.number == "A1")).all()
+            return len(rows) > 0
+        """,
+        "RB103",
+    )
+    assert finding.message == (
+        "`len(rows)` loads every row (loaded at line 8) only to count them; use an `EXISTS` query "
+        "(`session.scalar(select(exists().where(...)))`) or `.first()` on the query"
+    )
+
+
+def test_a_helper_is_reported_when_it_looks_up_data_by_the_row():
+    findings = run(
+        """
+        from shop.models import Customer, Order
+
+
+        def owner_of(order):
+            return Customer.objects.filter(pk=order.customer_id).first()
+
+
+        def default_owner(order):
+            return Customer.objects.filter(name="default").first()
+
+
+        def export():
+            return [(owner_of(o), default_owner(o)) for o in Order.objects.all()]
+        """,
+        "RB101",
+    )
+    assert [(f.line, f.message) for f in findings] == [(14, (
+        "1 query per row of `Order.objects.all()` (loaded at line 14): `owner_of(o)` runs "
+        "`Customer.objects.filter(...).first()` (line 6) for every row; fetch them all at once with "
+        "`in_bulk(ids)` or `filter(pk__in=ids)`"))]

@@ -97,7 +97,8 @@ def test_drf_view_without_pagination_class_is_info_because_settings_may_page_it(
             queryset = Order.objects.all()
             serializer_class = OrderSerializer
     """)
-    assert [(f.line, f.severity) for f in found] == [(5, Severity.INFO)]
+    # from the class line to the `queryset` line: either may carry the review comment
+    assert [(f.line, f.end_line, f.severity) for f in found] == [(4, 5, Severity.INFO)]
     assert found[0].message == (
         "`OrderViewSet` lists `Order.objects.all()` without a `pagination_class`: every row is returned unless "
         "the settings set `DEFAULT_PAGINATION_CLASS`"
@@ -112,7 +113,7 @@ def test_drf_view_disabling_pagination_is_a_warning():
             queryset = Order.objects.all()
             pagination_class = None
     """)
-    assert [(f.line, f.severity) for f in found] == [(6, Severity.WARNING)]
+    assert [(f.line, f.end_line, f.severity) for f in found] == [(4, 6, Severity.WARNING)]
     assert found[0].message == (
         "`OrderList` sets `pagination_class = None`: its list action returns every row of `Order.objects.all()`; "
         "use a pagination class"

@@ -345,19 +345,39 @@ class FakeGitHub:
         if commit is None:
             raise HttpError(404, "No commit found for the ref")
         if file_path not in commit.files:
-            if any(p.startswith(file_path.rstrip("/") + "/") for p in commit.files):
-                return 200, [], {}
+            directory = file_path.rstrip("/") + "/"
+            if any(p.startswith(directory) for p in commit.files):
+                return 200, self._directory_listing(found, commit.files, directory), {}
             raise HttpError(404, "Not Found")
         data = commit.files[file_path]
-        sha = git_blob_sha(data)
-        entry = {"type": "file", "name": file_path.rsplit("/", 1)[-1], "path": file_path, "sha": sha,
-                 "size": len(data), "url": self.url(f"/repos/{found.full_name}/contents/{file_path}"),
-                 "git_url": self.url(f"/repos/{found.full_name}/git/blobs/{sha}")}
+        entry = self._content_entry(found, file_path, data)
         if len(data) > CONTENTS_API_MAX:
             entry.update(encoding="none", content="")
         else:
             entry.update(encoding="base64", content=base64.encodebytes(data).decode())
         return 200, entry, {}
+
+    def _content_entry(self, repo: FakeRepo, path: str, data: bytes) -> dict[str, Any]:
+        sha = git_blob_sha(data)
+        return {"type": "file", "name": path.rsplit("/", 1)[-1], "path": path, "sha": sha, "size": len(data),
+                "url": self.url(f"/repos/{repo.full_name}/contents/{path}"),
+                "git_url": self.url(f"/repos/{repo.full_name}/git/blobs/{sha}")}
+
+    def _directory_listing(self, repo: FakeRepo, files: dict[str, bytes], directory: str) -> list[dict[str, Any]]:
+        """A directory's entries, as the contents API lists them: files and subdirectories,
+        without content."""
+        entries: dict[str, dict[str, Any]] = {}
+        for path, data in sorted(files.items()):
+            if not path.startswith(directory):
+                continue
+            name, _, rest = path[len(directory):].partition("/")
+            if rest:
+                entries.setdefault(name, {"type": "dir", "name": name, "path": directory + name, "sha": "0" * 40,
+                                          "size": 0, "url": self.url(f"/repos/{repo.full_name}/contents/"
+                                                                     f"{directory}{name}")})
+            else:
+                entries[name] = self._content_entry(repo, path, data)
+        return [entries[name] for name in sorted(entries)]
 
     def _get_blob(self, request: Request, body: Any, owner: str, repo: str, sha: str) -> tuple[int, Any, dict]:
         found = self._repo_for_token(request, owner, repo)

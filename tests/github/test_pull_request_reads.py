@@ -313,3 +313,47 @@ def test_a_jwt_naming_another_app_is_refused(fake_github, app_key: AppKey, repo)
         other.pull_request_client(1).pull_request(REPO, 1)
 
     assert raised.value.status == 401
+
+
+CARD = "---\nid: caching\ntitle: Our cache policy\n---\n\nEvery key has a TTL.\n"
+
+
+def test_a_directory_of_cards_is_read_in_one_listing_and_one_batch(fake_github, repo, client) -> None:
+    pull = repo.add_pull(1, {}, {
+        ".reviewbot/rules/cache.md": CARD, ".reviewbot/rules/http.md": "---\nid: http\n---\n",
+        ".reviewbot/rules/notes.txt": "not a card", ".reviewbot/rules/drafts/wip.md": "in a subdirectory",
+        ".reviewbot/other.md": "outside", "app.py": "a = 1\n"})
+    fake_github.reset_calls()
+
+    fetched = client.directory_files(REPO, pull.base_sha, ".reviewbot/rules", suffix=".md")
+    assert fetched.files == {} and fetched.skipped == {}  # the base commit has no such directory
+    fetched = client.directory_files(REPO, pull.head_sha, ".reviewbot/rules/", suffix=".md")
+
+    assert fetched.files == {".reviewbot/rules/cache.md": CARD.encode(),
+                             ".reviewbot/rules/http.md": b"---\nid: http\n---\n"}
+    assert fetched.skipped == {}
+    assert fake_github.count("GET", r"/contents/\.reviewbot/rules$") == 2
+    assert fake_github.count("POST", "/graphql") == 1
+    assert client.api_calls.by_endpoint["repos.contents"] == 2
+    assert client.api_calls.by_endpoint["graphql.blobs"] == 1
+
+
+def test_cards_already_fetched_cost_only_the_listing(fake_github, repo, client) -> None:
+    pull = repo.add_pull(1, {}, {"rules/cache.md": CARD})
+    client.directory_files(REPO, pull.head_sha, "rules", suffix=".md")
+    fake_github.reset_calls()
+
+    assert client.directory_files(REPO, pull.head_sha, "rules", suffix=".md").files == {"rules/cache.md": CARD.encode()}
+    assert fake_github.api_calls() == 1
+
+
+def test_a_file_path_oversized_and_surplus_cards_are_not_read(repo, client) -> None:
+    files = {f"rules/c{n}.md": CARD for n in range(4)}
+    pull = repo.add_pull(1, {}, {**files, "rules/huge.md": "x" * 2000, "README.md": "# readme\n"})
+
+    assert client.directory_files(REPO, pull.head_sha, "README.md", suffix=".md").files == {}
+    fetched = client.directory_files(REPO, pull.head_sha, "rules", suffix=".md", limit=3, max_bytes=1000)
+
+    assert sorted(fetched.files) == ["rules/c0.md", "rules/c1.md", "rules/c2.md"]
+    assert fetched.skipped == {"rules/c3.md": "more than 3 files in the directory",
+                               "rules/huge.md": "larger than 1000 bytes (2000 bytes)"}

@@ -160,3 +160,18 @@ def test_the_client_satisfies_the_jobs_port(github_app) -> None:
     client: RepositoryClient = github_app.repository_client(1, REPO)
     assert isinstance(client, RepositoryGitHubClient)
     assert github_app(1, REPO).repository == REPO  # the App is the job's client factory
+
+
+def test_rule_card_files_are_read_at_the_ref_asked_for(fake_github, github_app, repo) -> None:
+    card = b"---\nid: caching\n---\n\nbase text\n"
+    pull = repo.add_pull(1, {".reviewbot/rules/cache.md": card, "app.py": "a = 1\n"},
+                         {".reviewbot/rules/cache.md": b"---\nid: caching\n---\n\nhead text\n",
+                          ".reviewbot/rules/bin.md": b"\0\1\2", "app.py": "a = 2\n"})
+    client = github_app.repository_client(1, REPO)
+
+    base = client.rule_card_files(pull.base_sha, ".reviewbot/rules")
+    head = client.rule_card_files(pull.head_sha, ".reviewbot/rules")
+
+    assert dict(base.files) == {".reviewbot/rules/cache.md": card} and dict(base.skipped) == {}
+    assert dict(head.skipped) == {".reviewbot/rules/bin.md": "binary"}
+    assert client.rule_card_files(pull.base_sha, "missing").files == {}

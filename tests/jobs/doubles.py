@@ -6,10 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from reviewbot.jobs.ports import ChangedFile, PublishedReview, PullRequestInfo, ReviewToPublish
+from reviewbot.jobs.ports import (
+    ChangedFile,
+    DirectoryFiles,
+    PublishedReview,
+    PullRequestInfo,
+    ReviewToPublish,
+)
 
 HEAD = "a" * 40
 HEAD_2 = "b" * 40
+BASE = "c" * 40
 
 CLIENT_PY = b"import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n"
 
@@ -29,6 +36,8 @@ class InMemoryRepository:
         ChangedFile("app/client.py", "added", added_patch(CLIENT_PY))])
     config: dict[str, bytes] = field(default_factory=dict)
     models: dict[str, bytes] = field(default_factory=dict)
+    base_files: dict[str, bytes] = field(default_factory=dict)  # the base commit's files (rule cards)
+    card_failures: list[Exception] = field(default_factory=list)
     permissions: dict[str, str] = field(default_factory=dict)
     publish_failures: list[Exception] = field(default_factory=list)
     fetch_failures: list[Exception] = field(default_factory=list)
@@ -39,6 +48,7 @@ class InMemoryRepository:
     reactions: list[tuple[int, str]] = field(default_factory=list)
     config_errors: list[tuple[str, str]] = field(default_factory=list)
     fetched_paths: list[str] = field(default_factory=list)
+    card_reads: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def api_calls(self) -> int:
@@ -56,7 +66,7 @@ class InMemoryRepository:
         self.calls += 1
         if self.fetch_failures:
             raise self.fetch_failures.pop(0)
-        return PullRequestInfo(number=number, head_sha=self.head_sha, base_sha="c" * 40, draft=self.draft,
+        return PullRequestInfo(number=number, head_sha=self.head_sha, base_sha=BASE, draft=self.draft,
                                state=self.state)
 
     def changed_files(self, number: int) -> Sequence[ChangedFile]:
@@ -77,6 +87,16 @@ class InMemoryRepository:
     def model_sources(self, ref: str, exclude: Sequence[str]) -> Mapping[str, bytes]:
         self.calls += 1
         return {path: data for path, data in self.models.items() if path not in exclude}
+
+    def rule_card_files(self, ref: str, directory: str) -> DirectoryFiles:
+        self.calls += 2
+        self.card_reads.append((ref, directory))
+        if self.card_failures:
+            raise self.card_failures.pop(0)
+        files = self.base_files if ref == BASE else self.files
+        prefix = directory.rstrip("/") + "/"
+        return DirectoryFiles({path: data for path, data in files.items()
+                               if path.startswith(prefix) and "/" not in path[len(prefix):] and path.endswith(".md")})
 
     def publish_review(self, review: ReviewToPublish) -> PublishedReview:
         self.calls += 2

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from github import GithubException
 
-from reviewbot.findings import Finding
-from reviewbot.jobs.ports import TransientError
-from reviewbot.jobs.review import RetryPolicy, ReviewJob
+from reviewbot.findings import Finding, Severity
+from reviewbot.jobs.ports import ExplainedFindings, TransientError
+from reviewbot.jobs.review import RetryPolicy, ReviewJob, repository_directory
 from reviewbot.state.records import RunRequest, RunStatus
 from reviewbot.state.store import StateStore
-from tests.jobs.doubles import HEAD, HEAD_2, ClientFactory, InMemoryRepository, added_patch
+from tests.jobs.doubles import BASE, HEAD, HEAD_2, ClientFactory, InMemoryRepository, added_patch
 
 
 @pytest.fixture
@@ -250,39 +252,160 @@ def test_a_queue_message_for_a_finished_or_unknown_run_does_nothing(store, githu
 def test_the_explainer_seam_runs_between_analysis_and_publishing(store, github):
     seen = []
 
-    def explain(findings, sources, config):
-        seen.append((len(findings), sorted(sources)))
-        return [_explained(f) for f in findings]
+    def explain(findings, sources, config, *, team_cards=None, model_sources=None):
+        seen.append((len(findings), sorted(sources), team_cards))
+        return ExplainedFindings([_explained(f) for f in findings], {"tokens_in": 900, "cache_hits": 0})
 
     run_id = queue_pr(store)
     make_job(store, github, explain=explain)(run_id)
-    assert seen == [(1, ["app/client.py"])]
+    assert seen == [(1, ["app/client.py"], None)]
     assert github.reviews[0].findings[0].explanation == "Pass timeout=10."
     run = store.get_run(run_id)
     assert run.findings[0]["explanation"] == "Pass timeout=10." and "explain" in run.timings
+    assert run.explanation_stats == {"tokens_in": 900, "cache_hits": 0, "rule_card_errors": []}
+
+
+def test_a_run_without_explanations_records_no_explanation_stats(store, github):
+    run_id = queue_pr(store)
+    make_job(store, github)(run_id)
+    assert store.get_run(run_id).explanation_stats is None
 
 
 def test_a_failing_explainer_does_not_stop_the_review(store, github):
-    def explain(findings, sources, config):
+    def explain(findings, sources, config, **_):
         raise TimeoutError("model did not answer")
 
-    make_job(store, github, explain=explain)(queue_pr(store))
+    run_id = queue_pr(store)
+    make_job(store, github, explain=explain)(run_id)
     review = github.reviews[0]
     assert review.findings[0].explanation is None
     assert list(review.notes) == ["Explanations are unavailable for this review."]
+    assert store.get_run(run_id).explanation_stats == {"error": "TimeoutError: model did not answer"}
 
 
 def test_an_explainer_that_changes_the_findings_is_ignored(store, github):
-    make_job(store, github, explain=lambda findings, sources, config: [])(queue_pr(store))
+    make_job(store, github, explain=lambda findings, sources, config, **_: ExplainedFindings([]))(queue_pr(store))
     assert len(github.reviews[0].findings) == 1
     assert list(github.reviews[0].notes) == ["Explanations are unavailable for this review."]
+
+
+@pytest.mark.parametrize("change", [
+    {"severity": Severity.INFO},
+    {"message": "Looks fine to me."},
+    {"line": 1, "end_line": 1},
+    {"rule": "RB101"},
+])
+def test_an_explainer_that_regrades_or_moves_a_finding_is_ignored(store, github, change):
+    def explain(findings, sources, config, **_):
+        return ExplainedFindings([replace(_explained(f), **change) for f in findings])
+
+    run_id = queue_pr(store)
+    make_job(store, github, explain=explain)(run_id)
+    [finding] = github.reviews[0].findings
+    assert (finding.rule, finding.severity, finding.line, finding.explanation) == (
+        "RB203", Severity.WARNING, 5, None)
+    assert "Looks fine" not in finding.message
+    assert list(github.reviews[0].notes) == ["Explanations are unavailable for this review."]
+    assert store.get_run(run_id).explanation_stats["error"] == (
+        "the explainer changed the findings; its output was ignored")
 
 
 def test_the_explainer_is_skipped_when_the_repository_turns_it_off(store, github):
     github.config = {"pyproject.toml": b"[tool.reviewbot.llm]\nenabled = false\n"}
     calls = []
-    make_job(store, github, explain=lambda f, s, c: calls.append(1) or f)(queue_pr(store))
-    assert calls == [] and len(github.reviews) == 1
+    make_job(store, github, explain=lambda f, s, c, **_: calls.append(1) or ExplainedFindings(f))(queue_pr(store))
+    assert calls == [] and len(github.reviews) == 1 and github.card_reads == []
+
+
+CARDS_CONFIG = {"pyproject.toml": b'[tool.reviewbot.llm]\nrule-cards-dir = "./.reviewbot/rules/"\n'}
+
+
+class RecordingExplainer:
+    def __init__(self, notes=()):
+        self.team_cards = []
+        self.notes = list(notes)
+
+    def __call__(self, findings, sources, config, *, team_cards=None, model_sources=None):
+        self.team_cards.append(team_cards)
+        return ExplainedFindings([_explained(f) for f in findings], {"llm_calls": 1}, self.notes)
+
+
+def test_team_rule_cards_are_read_at_the_base_commit_not_the_head(store, github):
+    github.config = CARDS_CONFIG
+    github.base_files = {".reviewbot/rules/http.md": b"base card", ".reviewbot/rules/nested/x.md": b"no"}
+    github.files = {**github.files, ".reviewbot/rules/http.md": b"rewritten by the pull request"}
+    explain = RecordingExplainer()
+    run_id = queue_pr(store)
+    make_job(store, github, explain=explain)(run_id)
+    assert github.card_reads == [(BASE, ".reviewbot/rules")]
+    assert explain.team_cards == [{".reviewbot/rules/http.md": b"base card"}]
+    assert list(github.reviews[0].notes) == []
+    stats = store.get_run(run_id).explanation_stats
+    assert stats == {"rule_cards_dir": "./.reviewbot/rules/", "rule_cards_ref": BASE, "rule_card_errors": [],
+                     "llm_calls": 1}
+
+
+def test_card_errors_from_the_explainer_reach_the_summary_and_the_run_record(store, github):
+    github.config = CARDS_CONFIG
+    github.base_files = {".reviewbot/rules/bad.md": b"---\ntitle: x\n---\n"}
+
+    def explain(findings, sources, config, **_):
+        return ExplainedFindings(list(findings), {"rule_card_errors": [".reviewbot/rules/bad.md: no id"]},
+                                 ["A rule card of this repository was not used: .reviewbot/rules/bad.md: no id"])
+
+    run_id = queue_pr(store)
+    make_job(store, github, explain=explain)(run_id)
+    assert list(github.reviews[0].notes) == [
+        "A rule card of this repository was not used: .reviewbot/rules/bad.md: no id"]
+    assert store.get_run(run_id).explanation_stats["rule_card_errors"] == [".reviewbot/rules/bad.md: no id"]
+
+
+def test_a_missing_card_directory_is_noted_and_our_cards_are_used(store, github):
+    github.config = CARDS_CONFIG
+    explain = RecordingExplainer()
+    make_job(store, github, explain=explain)(queue_pr(store))
+    assert explain.team_cards == [{}]
+    assert list(github.reviews[0].notes) == [
+        "No rule cards (`*.md`) found in `./.reviewbot/rules/` at the base commit ccccccc; explanations use "
+        "the built-in cards. Cards are read from the base branch, so cards this pull request adds apply once "
+        "it is merged."]
+
+
+def test_a_card_directory_github_cannot_read_costs_only_the_team_cards(store, github):
+    github.config = CARDS_CONFIG
+    github.card_failures = [TransientError("GitHub repos.contents answered 502: Server Error")]
+    explain = RecordingExplainer()
+    run_id = queue_pr(store)
+    make_job(store, github, explain=explain)(run_id)
+    run = store.get_run(run_id)
+    assert run.status is RunStatus.SUCCEEDED and run.attempts == 1
+    assert explain.team_cards == [None]
+    assert github.reviews[0].findings[0].explanation == "Pass timeout=10."
+    assert list(github.reviews[0].notes) == [
+        "Rule cards in `./.reviewbot/rules/` at the base commit ccccccc could not be read; explanations use "
+        "the built-in cards."]
+    assert run.explanation_stats["rule_card_errors"] == [
+        ".reviewbot/rules: cannot read the rule cards: TransientError: GitHub repos.contents answered 502: "
+        "Server Error"]
+
+
+@pytest.mark.parametrize("setting", ["../other-repo/rules", "/etc", ".", "rules/../.."])
+def test_a_card_directory_outside_the_repository_is_not_read(store, github, setting):
+    github.config = {"pyproject.toml": f'[tool.reviewbot.llm]\nrule-cards-dir = "{setting}"\n'.encode()}
+    explain = RecordingExplainer()
+    run_id = queue_pr(store)
+    make_job(store, github, explain=explain)(run_id)
+    assert github.card_reads == [] and explain.team_cards == [None]
+    error = f"rule-cards-dir {setting!r} is not a directory inside the repository"
+    assert list(github.reviews[0].notes) == [f"Rule cards were not read: {error}; explanations use the built-in cards."]
+    assert store.get_run(run_id).explanation_stats["rule_card_errors"] == [error]
+
+
+def test_repository_directory_normalises_paths_inside_the_repository():
+    assert repository_directory("./.reviewbot/rules/") == ".reviewbot/rules"
+    assert repository_directory("docs//cards") == "docs/cards"
+    assert repository_directory("a/../b") == "b"
+    assert [repository_directory(p) for p in ("", " ", "/abs", "..", "../x", "./")] == [None] * 6
 
 
 def test_model_sources_are_passed_to_the_analysis(store, github):
@@ -297,8 +420,6 @@ def test_retry_policy_doubles_and_caps():
 
 
 def _explained(finding: Finding) -> Finding:
-    from dataclasses import replace
-
     return replace(finding, explanation="Pass timeout=10.")
 
 

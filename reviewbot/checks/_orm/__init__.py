@@ -32,6 +32,7 @@ from reviewbot.checks._orm.loops import (  # noqa: F401
     loop_rows,
     model_varies_per_iteration,
     repeating_loop,
+    runs_by_design_per_iteration,
     runs_once_per_loop,
 )
 from reviewbot.checks._orm.receivers import (  # noqa: F401

@@ -21,9 +21,10 @@ from reviewbot.checks._orm.rows import (
     instance_of,
     model_class_name,
     model_framework,
+    model_index,
     relation_of,
 )
-from reviewbot.checks._orm.syntax import Link, chain_of, last_segment, short_text, text_of
+from reviewbot.checks._orm.syntax import Link, binding_before, chain_of, last_segment, short_text, text_of
 from reviewbot.checks._orm.vocabulary import (
     CANDIDATE_METHODS,
     DBAPI,
@@ -55,6 +56,7 @@ from reviewbot.checks._orm.vocabulary import (
 )
 from reviewbot.checks.registry import CheckContext
 from reviewbot.source import scopes
+from reviewbot.source.parsing import PYTHON, kind_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,14 +174,15 @@ def _find_query_calls(ctx: CheckContext) -> list[QueryCall]:
     seen: set[int] = set()
     # The calls of one chain (`a.f().g()`) start at the same byte; the longest is its top. Climbing
     # from there (to a subscript above) is short, where climbing from each inner call would cost
-    # the chain's length every time.
+    # the chain's length every time. The top is found once per start byte, from the first
+    # candidate that starts there.
     longest: dict[int, Node] = {}
-    for site in ctx.calls:
-        known = longest.get(site.node.start_byte)
-        if known is None or site.node.end_byte > known.end_byte:
-            longest[site.node.start_byte] = site.node
     for site in ctx.calls_to(CANDIDATE_METHODS):
-        outer = outermost_of_chain(longest.get(site.node.start_byte, site.node))
+        start = site.node.start_byte
+        top = longest.get(start)
+        if top is None:
+            top = longest[start] = longest_call_starting_with(site.node)
+        outer = outermost_of_chain(top)
         if outer.id in seen:
             continue
         seen.add(outer.id)
@@ -189,6 +192,23 @@ def _find_query_calls(ctx: CheckContext) -> list[QueryCall]:
         if call is not None:
             found[outer.id] = call
     return sorted(found.values(), key=lambda c: c.node.start_byte)
+
+
+def longest_call_starting_with(call: Node) -> Node:
+    """The longest call that starts where `call` does: its highest ancestor call at that byte
+    (nodes that start at the same byte nest), or `call` itself."""
+    start = call.start_byte
+    top = call
+    for parent in scopes.ancestors(call):
+        if parent.start_byte != start:
+            break
+        if parent.kind_id in _CALL_KINDS and parent.child_by_field_id(_FUNCTION_FIELD) is not None:
+            top = parent
+    return top
+
+
+_CALL_KINDS = kind_ids("call")
+_FUNCTION_FIELD = PYTHON.field_id_for_name("function")
 
 
 def _chain_parent(node: Node) -> Node | None:
@@ -274,6 +294,8 @@ def _classify_query(ctx: CheckContext, outer: Node) -> QueryCall | None:
             operation = {"commit": "commit", "flush": "flush", "get": "read-one", "get_one": "read-one",
                          "refresh": "read-one"}.get(link.name, "execute")
             if framework == SQLALCHEMY and operation == "execute":
+                if _has_in_lookup(link.call):
+                    return None  # `select(...).where(Model.id.in_(batch))`: one statement per batch
                 operation = _sa_statement_operation(ctx, link.call)
             return QueryCall(outer, framework, operation)
         if link.name in DBAPI_QUERIES and is_db_receiver(ctx, root, links[:i], link.name):
@@ -290,7 +312,9 @@ def _classify_query(ctx: CheckContext, outer: Node) -> QueryCall | None:
     for i, link in enumerate(links):
         if link.call is None:
             continue
-        if link.name in MONGO_OPERATIONS and not is_redis_receiver(ctx, links[i - 1].node if i else root):
+        if link.name in MONGO_OPERATIONS and not is_redis_receiver(ctx, links[i - 1].node if i else root) and (
+            _uses_mongo(ctx) or is_collection(ctx, root, links[:i], link.call)
+        ):
             return QueryCall(outer, MONGO, MONGO_OPERATIONS[link.name])
         if link.name in MONGO_ROWS and is_collection(ctx, root, links[:i], link.call):
             if evaluated or "to_list" in names[i:]:
@@ -329,6 +353,10 @@ def _classify_query(ctx: CheckContext, outer: Node) -> QueryCall | None:
                 return None
             if instance.framework == TORTOISE and not awaited:
                 return None
+            if last.name in _WRITE_KEYWORDS and _runs_custom_write(ctx, instance, last.name, last.call):
+                return None
+            if last.name in ("save", "asave") and _used_after_first_save(ctx, root, outer):
+                return None
             operation = {"delete": "delete", "adelete": "delete", "fetch_related": "fetch"}.get(last.name, "save")
             if last.name in ("refresh_from_db", "arefresh_from_db"):
                 operation = "read-one"
@@ -344,11 +372,66 @@ def _classify_query(ctx: CheckContext, outer: Node) -> QueryCall | None:
     return None
 
 
+# The keywords the ORMs' own `save()`/`delete()` take; any other one is the project's override.
+_WRITE_KEYWORDS = {
+    **dict.fromkeys(("save", "asave"), frozenset({"update_fields", "using", "force_insert", "force_update", "only",
+                                                 "using_db", "force_create"})),
+    **dict.fromkeys(("delete", "adelete"), frozenset({"using", "keep_parents", "using_db", "recursive",
+                                                     "delete_nullable"})),
+}
+
+
+def _runs_custom_write(ctx: CheckContext, instance: Instance, method: str, call: Node | None) -> bool:
+    """`finding.save(dedupe_option=False)`, or a model whose class overrides `save()`/`delete()`: the
+    per-row call runs the project's own logic, which a bulk statement would skip."""
+    if call is not None and any(keyword not in _WRITE_KEYWORDS[method]
+                                for keyword in scopes.call_keyword_arguments(call)):
+        return True
+    if ctx.file.path_context == "migration" or ctx.file.imports_module("django.db.migrations"):
+        return False  # a migration's historical models (`apps.get_model`) have none of the class's methods
+    base = method.removeprefix("a") if method.startswith("a") else method
+    return model_index(ctx).overrides(instance.model, base) or model_index(ctx).overrides(instance.model, method)
+
+
+def _used_after_first_save(ctx: CheckContext, root: Node, save: Node) -> bool:
+    """`note = Note(...); note.save(); finding.notes.add(note)`: an object built in the loop and
+    used once it has its primary key (linked, passed on) is inserted one by one for a reason."""
+    loops = scopes.enclosing_loops(save)
+    if not loops:
+        return False
+    name = text_of(root)
+    binding = binding_before(ctx, name, save)
+    if binding is None or not scopes.contains(loops[0], binding[0]):
+        return False
+    value = binding[1]
+    if value.type != "call" or not last_segment(value)[:1].isupper():
+        return False  # not a constructor: `Model(...)`
+    pattern = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"\b")
+    return pattern.search(ctx.file.source, save.end_byte, loops[0].end_byte) is not None
+
+
+def _uses_mongo(ctx: CheckContext) -> bool:
+    """A file importing a Mongo driver: `update_one` there is a collection's, where elsewhere it is
+    as likely a repository method of the project (`self.service.update_one(id, data)`)."""
+    def compute() -> bool:
+        return any(ctx.file.imports_module(module) for module in _MONGO_MODULES)
+
+    return ctx.file.memo(("orm", "uses-mongo"), compute)  # type: ignore[no-any-return]
+
+
+_MONGO_MODULES = ("pymongo", "motor", "mongomock", "mongoengine", "beanie", "bson", "odmantic")
+
+
 def _loop_item_instance(ctx: CheckContext, root: Node, method: str, awaited: bool) -> Instance | None:
     """`for product in products: product.save()` in a file of an ORM with active records: an item of
     the collection a loop walks is most likely a model instance, even when the collection's origin
-    is unknown (a parameter). Forms and serializers, whose `save()` is theirs, are left out."""
-    if method not in ("save", "asave", "delete", "adelete"):
+    is unknown (a parameter). Forms and serializers, whose `save()` is theirs, are left out.
+
+    Only a `save()` after the loop changed a field of the item (`product.price = ...`) counts: that
+    is the shape `bulk_update()` replaces. A bare `item.save()` or `item.delete()` on an item of
+    unknown type is as often a model whose own `save()`/`delete()` does the work on purpose
+    (signals, change logs, cascades)."""
+    if method not in ("save", "asave"):
         return None
     framework = file_framework(ctx)
     if framework not in (DJANGO, PEEWEE, TORTOISE) or (framework == TORTOISE and not awaited):
@@ -360,8 +443,19 @@ def _loop_item_instance(ctx: CheckContext, root: Node, method: str, awaited: boo
             continue
         if _NOT_MODEL_ITEM.search(name) or _NOT_MODEL_ITEM.search(text_of(iterable)):
             return None
+        body = loop.child_by_field_name("body")
+        if body is None or not _assigns_field_before(ctx, name, body.start_byte, root.start_byte):
+            return None
         return Instance(None, framework)
     return None
+
+
+def _assigns_field_before(ctx: CheckContext, name: str, start: int, end: int) -> bool:
+    """Whether `name.<field> = ...`, `name.<field>[key] = ...` or `setattr(name, ...)` is written
+    between `start` and `end`."""
+    pattern = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"\.\w+(?:\[[^\]\n]*\])*\s*(?:=(?!=)|[-+*/|&]=)"
+                         rb"|setattr\(\s*" + re.escape(name.encode()) + rb"\s*,")
+    return pattern.search(ctx.file.source, start, end) is not None
 
 
 _NOT_MODEL_ITEM = re.compile(r"form|serializer|file|image|upload|workbook|sheet|document|doc\b|model\b", re.I)
@@ -519,12 +613,15 @@ def _paged(links: list[Link]) -> bool:
     return False
 
 
-_IN_VARIABLE = re.compile(rb"\.in_\(\s*[a-z_][a-z0-9_]*\s*\)")
+_IN_VARIABLE = re.compile(rb"\.in_\(\s*(?:(?:list|set|tuple|sorted)\(\s*)?([a-z_][a-z0-9_]*)\s*\)")
 
 
 def _has_in_lookup(call: Node) -> bool:
-    """`filter(pk__in=ids)`, `.where(Model.id.in_(ids))`: one query for a batch of keys held in a
-    variable, batched by design (`status__in=["a", "b"]` or `ACTIVE_STATES` is an ordinary filter)."""
+    """`filter(pk__in=batch)`, `.where(Model.id.in_(batch))` with a batch of keys that changes with
+    each iteration (the loop's variable, or a name the loop assigns): one query per batch, batched
+    by design. An `__in` over a list fixed before the loop (`product_id__in=excluded_ids`) is an
+    ordinary filter of a query that still runs once per row; `status__in=["a", "b"]` and
+    `ACTIVE_STATES` are ordinary filters."""
     arguments = call.child_by_field_name("arguments")
     if arguments is None:
         return False
@@ -532,12 +629,33 @@ def _has_in_lookup(call: Node) -> bool:
         if argument.type == "keyword_argument":
             name = argument.child_by_field_name("name")
             value = argument.child_by_field_name("value")
-            if (name is not None and value is not None and text_of(name).endswith("__in")
-                    and value.type == "identifier" and not text_of(value).isupper()):
+            if name is None or value is None or not text_of(name).endswith("__in"):
+                continue
+            if value.type == "call" and last_segment(value) in ("list", "set", "tuple", "sorted"):
+                inner = scopes.call_positional_arguments(value)
+                value = inner[0] if len(inner) == 1 else value
+            if value.type == "identifier" and not text_of(value).isupper() and _is_batch_name(text_of(value), call):
                 return True
-        elif _IN_VARIABLE.search(argument.text or b""):
-            return True
+        else:
+            for match in _IN_VARIABLE.finditer(argument.text or b""):
+                if _is_batch_name(match.group(1).decode(), call):
+                    return True
     return False
+
+
+def _is_batch_name(name: str, call: Node) -> bool:
+    """Whether `name` changes with the innermost loop around `call`: its variable, or assigned in
+    its body before the call (a list fixed for the loop, even if an outer loop rebuilds it, is an
+    ordinary filter of each iteration's query). Outside any loop every `__in` list counts as a batch."""
+    loops = scopes.enclosing_loops(call)
+    if not loops:
+        return True
+    loop = loops[0]
+    target, _iterable = scopes.loop_target_and_iterable(loop)
+    if target is not None and name in scopes.bound_names(target):
+        return True
+    assigned = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"\s*(?::[^=\n]*)?(?:=(?!=)|\+=)")
+    return assigned.search(loop.text or b"", 0, max(0, call.start_byte - loop.start_byte)) is not None
 
 
 def _is_evaluated(ctx: CheckContext, node: Node) -> bool:

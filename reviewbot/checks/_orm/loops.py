@@ -24,6 +24,7 @@ from reviewbot.checks._orm.syntax import (
     text_of,
     unwrap,
 )
+from reviewbot.checks.helpers import may_define_function
 from reviewbot.checks.registry import CheckContext
 from reviewbot.source import scopes
 from reviewbot.source.parsing import compile_query
@@ -101,7 +102,43 @@ def _loop_kind(ctx: CheckContext, loop: Node) -> str:
     target_text = text_of(target) if target is not None else ""
     if _BATCH_TARGET.search(target_text.split(",")[-1].strip()) or _batch_iterable(ctx, iterable):
         return "stop"
+    if _is_batch_range(ctx, iterable) or _is_bulk_fallback(loop):
+        return "stop"
     return "repeat"
+
+
+def _is_batch_range(ctx: CheckContext, iterable: Node) -> bool:
+    """`range(0, len(ids), batch_size)`: each iteration handles a slice of a batch."""
+    inner = unwrap(iterable)
+    if inner.type != "call" or ctx.file.call_name(inner) != "range":
+        return False
+    arguments = scopes.call_positional_arguments(inner)
+    if len(arguments) != 3:
+        return False
+    step = arguments[2]
+    if step.type == "integer":
+        try:
+            return int(text_of(step), 0) > 1
+        except ValueError:
+            return False
+    return step.type in ("identifier", "attribute")
+
+
+def _is_bulk_fallback(loop: Node) -> bool:
+    """A loop in the `except` clause of a `try` that ran a bulk statement: the one-by-one
+    fallback for a batch that failed (`bulk_create` raised, save each row to find the bad one)."""
+    for parent in scopes.ancestors(loop):
+        if parent.type in scopes.SCOPE_TYPES:
+            return False
+        if parent.type == "except_clause":
+            attempt = parent.parent
+            body = attempt.child_by_field_name("body") if attempt is not None else None
+            return body is not None and _BULK_CALL.search(body.text or b"") is not None
+    return False
+
+
+_BULK_CALL = re.compile(rb"\.(?:bulk_create|bulk_update|abulk_create|abulk_update|executemany|insert_many|bulk_write|"
+                        rb"copy_records_to_table|execute_values|execute_batch)\(")
 
 
 def _batch_iterable(ctx: CheckContext, iterable: Node) -> bool:
@@ -208,6 +245,8 @@ def model_varies_per_iteration(ctx: CheckContext, query: QueryCall, loop: Node) 
     node = query.model_node
     if node is None and query.operation == "execute":
         node = _statement_argument(query.node)
+        if node is not None and _has_no_bulk_form(ctx, node):
+            return True
     if node is None or node.type != "identifier":
         return False
     name = text_of(node)
@@ -216,6 +255,112 @@ def model_varies_per_iteration(ctx: CheckContext, query: QueryCall, loop: Node) 
         return True
     binding = binding_before(ctx, name, query.node)
     return binding is not None and scopes.contains(loop, binding[0])
+
+
+def _has_no_bulk_form(ctx: CheckContext, statement: Node) -> bool:
+    """Schema statements (`ALTER TABLE`, `DROP INDEX`, `CREATE EXTENSION`, `VACUUM`) and statements
+    on a table named per iteration (`f"TRUNCATE {table}"`, `f"SELECT ... FROM {table}"`) have no
+    batched form: each iteration is another statement."""
+    if statement.type == "identifier":
+        binding = binding_before(ctx, text_of(statement), statement)
+        if binding is None:
+            return False
+        statement = unwrap(binding[1])
+    if statement.type == "call":
+        return bool(_SCHEMA_CONSTRUCT.match(last_segment(statement)))  # SQLAlchemy `DropTable(table)`
+    if statement.type != "string":
+        return False
+    text = b"".join(c.text or b"" for c in statement.named_children if c.type in ("string_content", "interpolation"))
+    return bool(_SCHEMA_STATEMENT.match(text) or _TABLE_INTERPOLATED.search(text))
+
+
+_SCHEMA_STATEMENT = re.compile(
+    rb"\s*(?:ALTER|CREATE|DROP|TRUNCATE|VACUUM|ANALYZE|REINDEX|CLUSTER|GRANT|REVOKE|COMMENT\s+ON|REFRESH\s+"
+    rb"MATERIALIZED|SET\s|RESET\s|LOCK\s|PRAGMA|ATTACH|DETACH|LISTEN|NOTIFY|DISCARD|CHECKPOINT)\b", re.I)
+
+
+_SCHEMA_CONSTRUCT = re.compile(r"^(?:(?:Create|Drop)[A-Z]\w*|AddConstraint|DropConstraint|SetTableComment|DDL)$")
+
+
+_TABLE_INTERPOLATED = re.compile(rb"\b(?:FROM|INTO|UPDATE|TABLE|JOIN)\s+[\"`\[]?\{", re.I)
+
+
+def runs_by_design_per_iteration(ctx: CheckContext, query: QueryCall, loop: Node) -> bool:
+    """Repetitions that are deliberate rather than an N+1: a query every N rows (`if len(batch) >=
+    BATCH_SIZE:`, `if i % 100 == 0:`), writes in a transaction opened for each row (`with
+    transaction.atomic():`), a commit or flush on a session the loop opens for each iteration
+    (`async with sessionmaker() as session:`), which has nothing to batch with, and a commit that
+    keeps rows apart on purpose (see `_commits_each_row_on_purpose`)."""
+    if _guarded_by_batch_size(query.node, loop):
+        return True
+    if query.operation in _WRITE_OPERATIONS and _in_transaction_per_iteration(query.node, loop):
+        return True
+    if query.operation in ("commit", "flush"):
+        root, _links = chain_of(query.node)
+        if root.type == "identifier":
+            binding = binding_before(ctx, text_of(root), query.node)
+            if binding is not None and scopes.contains(loop, binding[0]):
+                return True
+    if query.operation == "commit":
+        return _commits_each_row_on_purpose(query.node, loop)
+    return False
+
+
+_WRITE_OPERATIONS = frozenset({"create", "upsert", "update", "delete", "save", "link", "execute", "commit", "flush"})
+
+
+_TRANSACTION_BLOCK = re.compile(rb"\batomic\b|\.begin(?:_nested)?\(|\btransaction\(")
+
+
+def _in_transaction_per_iteration(node: Node, loop: Node) -> bool:
+    """`for email in emails: with transaction.atomic(): ...`: each row gets its own transaction
+    (committed, or rolled back, alone), which a single bulk statement would merge."""
+    for parent in scopes.ancestors(node):
+        if parent.id == loop.id or parent.type in scopes.SCOPE_TYPES:
+            return False
+        if parent.type == "with_statement":
+            clause = next((c for c in parent.children if c.type == "with_clause"), None)
+            if clause is not None and _TRANSACTION_BLOCK.search(clause.text or b""):
+                return True
+    return False
+
+
+def _commits_each_row_on_purpose(commit: Node, loop: Node) -> bool:
+    """A commit per row that keeps rows apart on purpose: in a `try` whose `except` rolls back
+    (one bad row must not undo the others), or right before publishing the row's jobs or
+    events, which must only leave once the row is stored."""
+    statement = scopes.statement_of(commit)
+    following = statement.next_named_sibling
+    while following is not None and following.type == "comment":
+        following = following.next_named_sibling
+    if following is not None and _PUBLISH_CALL.search(following.text or b""):
+        return True
+    for parent in scopes.ancestors(commit):
+        if parent.id == loop.id or parent.type in scopes.SCOPE_TYPES:
+            return False
+        if parent.type == "try_statement":
+            handlers = [c for c in parent.named_children if c.type == "except_clause"]
+            return any(b"rollback(" in (handler.text or b"") for handler in handlers)
+    return False
+
+
+_PUBLISH_CALL = re.compile(rb"\.flush\(\s*\w|\b(?:delay|apply_async|send_task|enqueue\w*|publish\w*)\(")
+
+
+_BATCH_CONDITION = re.compile(rb"%|batch|chunk|_every\b|\blen\(\s*[\w.]+\s*\)\s*(?:>=|>|==)", re.I)
+
+
+def _guarded_by_batch_size(node: Node, loop: Node) -> bool:
+    for parent in scopes.ancestors(node):
+        if parent.id == loop.id or parent.type in scopes.SCOPE_TYPES:
+            return False
+        if parent.type in ("if_statement", "elif_clause"):
+            condition = parent.child_by_field_name("condition")
+            if condition is not None and condition.type in ("comparison_operator", "boolean_operator") and (
+                _BATCH_CONDITION.search(condition.text or b"")
+            ):
+                return True
+    return False
 
 
 def _statement_argument(node: Node) -> Node | None:
@@ -249,11 +394,11 @@ def local_function(ctx: CheckContext, call: Node) -> Node | None:
     function = call.child_by_field_name("function")
     if function is None:
         return None
-    functions = ctx.file.memo(("orm", "functions"), lambda: _functions(ctx))
     if function.type == "identifier":
         name = text_of(function)
-        if ctx.file.is_imported(name):
+        if ctx.file.is_imported(name) or not may_define_function(ctx, name):
             return None
+        functions = ctx.file.memo(("orm", "functions"), lambda: _functions(ctx))
         return functions.get(("", name))  # type: ignore[no-any-return]
     if function.type == "attribute":
         obj = function.child_by_field_name("object")
@@ -265,6 +410,9 @@ def local_function(ctx: CheckContext, call: Node) -> Node | None:
         if owner is None:
             return None
         name_node = owner.child_by_field_name("name")
+        if not may_define_function(ctx, text_of(attribute)):
+            return None
+        functions = ctx.file.memo(("orm", "functions"), lambda: _functions(ctx))
         return functions.get((text_of(name_node) if name_node else "", text_of(attribute)))  # type: ignore[no-any-return]
     return None
 

@@ -17,6 +17,7 @@ from reviewbot.checks._orm.syntax import (
     contains_any,
     function_of,
     last_segment,
+    module_binding,
     short_text,
     text_of,
     unwrap,
@@ -70,6 +71,7 @@ class QueryResult:
     plain_rows: bool = False  # dicts, tuples, `values()`: no relation to load lazily
     via_relation: bool = False  # rows of a related manager (`order.items.all()`)
     back_reference: str = ""  # rows of `order.lines`: `line.order` is the parent, already loaded
+    page: bool = False  # one page of the rows (`paginate(...)`, Django `Paginator`): `.items` are the rows
 
     @property
     def line(self) -> int:
@@ -153,6 +155,10 @@ def query_result(ctx: CheckContext, node: Node | None, depth: int = 0) -> QueryR
             arguments = scopes.call_positional_arguments(node)
             if name in ROW_PRESERVING_BUILTINS and arguments:
                 return query_result(ctx, arguments[0], depth + 1)
+            if name.endswith("Paginator") and arguments:
+                inner = query_result(ctx, arguments[0], depth + 1)  # Django `Paginator(qs, 25)`
+                if inner is not None:
+                    return replace(inner, page=True, origin=node, label=short_text(node))
             if (name == "prefetch" or name.endswith(".prefetch")) and arguments:
                 inner = query_result(ctx, arguments[0], depth + 1)
                 if inner is not None:
@@ -219,9 +225,7 @@ def _query_seed(ctx: CheckContext, root: Node, links: list[Link], depth: int) ->
     for i, link in enumerate(links):
         if link.name in DJANGO_MANAGERS and link.call is None:
             model_node = root if i == 0 else links[i - 1].node
-            model = last_segment(model_node)
-            model = model if model[:1].isupper() else None
-            return QueryResult(DJANGO, model, root, ""), links[i + 1:]
+            return QueryResult(DJANGO, written_model_name(ctx, model_node), root, ""), links[i + 1:]
     # SQLAlchemy 1.x: `session.query(Order)...`
     for i, link in enumerate(links):
         if link.name == "query" and link.call is not None and is_db_receiver(ctx, root, links[:i], "query"):
@@ -232,18 +236,31 @@ def _query_seed(ctx: CheckContext, root: Node, links: list[Link], depth: int) ->
         i = names.index("query")
         if links[i].call is None:
             model_node = root if i == 0 else links[i - 1].node
-            model = last_segment(model_node)
-            if model[:1].isupper():
+            model = written_model_name(ctx, model_node)
+            if model is not None:
                 return QueryResult(SQLALCHEMY, model, root, ""), links[i + 1:]
     # SQLAlchemy 2.0: `session.scalars(select(Order))`, `session.execute(select(Order)).scalars()`
     for i, link in enumerate(links):
         if link.call is None:
             continue
-        if link.name == "scalars" and is_db_receiver(ctx, root, links[:i], "scalars"):
-            return _select_seed(ctx, link.call, depth), links[i + 1:]
+        if link.name in ("scalars", "exec") and is_db_receiver(ctx, root, links[:i], link.name):
+            return _select_seed(ctx, link.call, depth), links[i + 1:]  # SQLModel `session.exec(select(Hero))`
         if (link.name == "scalars" and i > 0 and links[i - 1].name == "execute" and links[i - 1].call is not None
                 and is_db_receiver(ctx, root, links[:i - 1], "execute")):
             return _select_seed(ctx, links[i - 1].call, depth), links[i + 1:]
+        if link.name == "paginate" and i == 0 and text_of(root) == "db" and scopes.call_positional_arguments(link.call):
+            # Flask-SQLAlchemy 3: `db.paginate(db.select(Order))`, a page of rows
+            return replace(_select_seed(ctx, link.call, depth), page=True), links[i + 1:]
+    # `Paginator(qs, 25).page(1)`
+    if root.type == "call" and (ctx.file.call_name(root) or "").endswith("Paginator"):
+        base = query_result(ctx, root, depth + 1)
+        if base is not None:
+            return base, links
+    # `result.scalars()` after `result = session.execute(select(Order))`
+    if root.type == "identifier" and links[0].name == "scalars" and links[0].call is not None:
+        executed = _executed_select(ctx, root, depth)
+        if executed is not None:
+            return _select_seed(ctx, executed, depth), links[1:]
     # A chain continued on a variable: `qs.filter(...)` after `qs = Order.objects.all()`
     if root.type == "identifier" and not text_of(root)[:1].isupper() and _may_continue_rows(links):
         base = query_result(ctx, root, depth + 1)
@@ -278,6 +295,52 @@ def _query_seed(ctx: CheckContext, root: Node, links: list[Link], depth: int) ->
         if link.name in MONGO_ROWS and link.call is not None and is_collection(ctx, root, links[:i], link.call):
             return QueryResult(MONGO, None, root, "", plain_rows=True), links[i + 1:]
     return None
+
+
+def _executed_select(ctx: CheckContext, result: Node, depth: int) -> Node | None:
+    """The `session.execute(...)` call a result variable holds, when it runs a statement."""
+    if depth > MAX_HOPS:
+        return None
+    binding = binding_before(ctx, text_of(result), result)
+    if binding is None:
+        return None
+    root, links = chain_of(binding[1])
+    if len(links) < 1 or links[-1].name != "execute" or links[-1].call is None:
+        return None
+    if not is_db_receiver(ctx, root, links[:-1], "execute"):
+        return None
+    return links[-1].call
+
+
+def written_model_name(ctx: CheckContext, node: Node) -> str | None:
+    """The model class a name in a query stands for: `Order`, `models.Order`, an import alias
+    (`from shop.models import Order as OrderModel`) or a migration's `apps.get_model("shop", "Order")`."""
+    name = last_segment(node)
+    if node.type == "identifier":
+        qualified = ctx.file.qualname(node) or name
+        if qualified != name and "." in qualified:
+            original = qualified.rsplit(".", 1)[-1]
+            if original[:1].isupper():
+                return original
+        binding = binding_before(ctx, name, node) or module_binding(ctx, name)
+        if binding is not None:
+            fetched = _fetched_model(ctx, binding[1])
+            if fetched is not None:
+                return fetched
+    return name if name[:1].isupper() else None
+
+
+def _fetched_model(ctx: CheckContext, value: Node) -> str | None:
+    """`apps.get_model("shop", "Order")` or `apps.get_model("shop.Order")` -> "Order"."""
+    value = unwrap(value)
+    if value.type != "call" or not (ctx.file.call_name(value) or "").endswith("get_model"):
+        return None
+    arguments = scopes.call_positional_arguments(value)
+    named = string_value(arguments[-1]) if arguments else None
+    if not named:
+        return None
+    model = named.rsplit(".", 1)[-1]
+    return model if model[:1].isupper() and model.isidentifier() else None
 
 
 def _may_continue_rows(links: list[Link]) -> bool:
@@ -336,7 +399,12 @@ def _select_statement(ctx: CheckContext, node: Node, depth: int) -> QueryResult 
         binding = binding_before(ctx, text_of(node), node)
         return _select_statement(ctx, binding[1], depth + 1) if binding is not None else None
     root, links = chain_of(node)
-    if root.type == "identifier" and links:
+    start = _module_select(links)
+    if start is not None:  # `db.select(Order)` (Flask-SQLAlchemy), `sa.select(Order)`
+        model, plain = _entities(ctx, links[start].call)  # type: ignore[arg-type]
+        base: QueryResult | None = QueryResult(SQLALCHEMY, model, links[start].node, "", plain_rows=plain)
+        links = links[start + 1:]
+    elif root.type == "identifier" and links:
         base = _select_statement(ctx, root, depth + 1)
     elif root.type == "call" and (ctx.file.call_name(root) or "").rsplit(".", 1)[-1] == "select":
         model, plain = _entities(ctx, root)
@@ -346,6 +414,15 @@ def _select_statement(ctx: CheckContext, node: Node, depth: int) -> QueryResult 
     if base is None:
         return None
     return _apply_links(ctx, base, links)
+
+
+def _module_select(links: list[Link]) -> int | None:
+    """The index of `select(...)` called on a module or the Flask-SQLAlchemy object (`db.select`,
+    `sa.select`, `sqlalchemy.sql.select`): only attribute steps come before it."""
+    for i, link in enumerate(links):
+        if link.call is not None:
+            return i if link.name == "select" else None
+    return None
 
 
 def _entities(ctx: CheckContext, call: Node) -> tuple[str | None, bool]:
@@ -369,6 +446,7 @@ def _apply_links(ctx: CheckContext, result: QueryResult, links: list[Link]) -> Q
     joined = set(result.joined_models)
     plain = result.plain_rows
     framework = result.framework
+    page = result.page
     for link in links:
         name = link.name
         if name == "[]":
@@ -377,7 +455,12 @@ def _apply_links(ctx: CheckContext, result: QueryResult, links: list[Link]) -> Q
                 return None  # `qs[0]`: one row
             continue
         if link.call is None:
+            if page and name in ("items", "object_list"):
+                continue  # the rows of a page
             return None  # an attribute of the rows (`.query`, `.model`): not rows
+        if name == "paginate" and framework == SQLALCHEMY or page and name in ("page", "get_page"):
+            page = True  # Flask-SQLAlchemy `.paginate(...)`, Django `paginator.get_page(n)`
+            continue
         if framework == DJANGO or framework == TORTOISE:
             if name in DJANGO_NOT_ROWS or (framework == TORTOISE and name in ("first", "get", "get_or_none")):
                 return None
@@ -411,7 +494,8 @@ def _apply_links(ctx: CheckContext, result: QueryResult, links: list[Link]) -> Q
         # A Peewee join fills the relation only when the joined model is selected too.
         selected = set(result.joined_models)
         joined = (joined & selected) - {result.model or ""}
-    return replace(result, prefetched=frozenset(prefetched), joined_models=frozenset(joined), plain_rows=plain)
+    return replace(result, prefetched=frozenset(prefetched), joined_models=frozenset(joined), plain_rows=plain,
+                   page=page)
 
 
 def _lookup_names(arguments: list[Node]) -> set[str]:
@@ -581,9 +665,12 @@ def model_class_name(ctx: CheckContext, node: Node | None) -> str | None:
     if model_index(ctx).is_model(name):
         return name
     qualified = ctx.file.qualname(node) or ""
+    original = qualified.rsplit(".", 1)[-1]
+    if original != name and original[:1].isupper() and model_index(ctx).is_model(original):
+        return original  # `from shop.models import Order as OrderModel`
     module = qualified.rsplit(".", 1)[0] if "." in qualified else ""
     if re.search(r"(?:^|\.)(?:models?|entities|tables|orm)(?:\.|$)", module):
-        return name
+        return original if original[:1].isupper() else name
     if node.type == "identifier":
         binding = binding_before(ctx, name, node)
         if binding is not None and binding[1].type == "call":

@@ -136,7 +136,8 @@ SA_QUERY_NOT_ROWS = SA_QUERY_EXECUTES - {"all"}
 SA_PLAIN_ROWS = frozenset({"with_entities", "values", "add_columns", "add_entity", "mappings", "tuples"})
 
 
-SA_SESSION_QUERIES = frozenset({"execute", "scalar", "scalars", "get", "get_one", "commit", "flush", "refresh"})
+SA_SESSION_QUERIES = frozenset({"execute", "scalar", "scalars", "get", "get_one", "commit", "flush", "refresh",
+                                "exec"})  # `exec`: SQLModel's session
 
 
 SA_RESULT_SINGLE = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none",
@@ -211,7 +212,7 @@ ROW_METHODS = (
        "select_for_update", "complex_filter", "filter_by", "join", "outerjoin", "options", "where", "limit",
        "offset", "group_by", "having", "yield_per", "execution_options", "select_from", "scalars", "unique",
        "execute", "cursor", "select", "switch", "objects", "paginate", "join_from", "sort", "skip", "batch_size",
-       "to_list", "query"}
+       "to_list", "query", "page", "get_page"}
 )
 
 
