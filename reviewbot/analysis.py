@@ -25,38 +25,50 @@ from reviewbot.source.parsing import PYTHON, compile_query, kind_ids, parse
 from reviewbot.source.source_file import SourceFile
 
 CALL_PATTERN = "(call function: (_) @call.function) @call\n"
+# Every loop, so that rules can rule out "inside a loop" by position instead of walking up the tree.
+LOOP_PATTERN = (
+    "[(for_statement) (while_statement) (list_comprehension) (set_comprehension) (dictionary_comprehension)"
+    " (generator_expression)] @loop\n"
+)
 _ATTRIBUTE = kind_ids("attribute")
 _IDENTIFIER = kind_ids("identifier")
 _ATTRIBUTE_FIELD = PYTHON.field_id_for_name("attribute")
 _CORE = "core"
+_IMPORT, _CALL, _LOOP = "core:import", "core:call", "core:loop"
 
 
 @dataclass(frozen=True)
 class CombinedQuery:
     query: Query
     owners: tuple[str, ...]  # pattern index -> rule code, or "core"
+    kinds: tuple[str, ...] = ()  # pattern index -> rule code, or which core pattern it is
+    with_patterns: frozenset[str] = frozenset()  # the codes of the rules that contributed patterns
 
 
 @lru_cache(maxsize=8)
 def combined_query(rules: tuple[type[Rule], ...]) -> CombinedQuery:
     """One query holding the core patterns and every rule's patterns, with a map from pattern
     index back to the rule that contributed it."""
-    sources = [(_CORE, IMPORT_PATTERNS + CALL_PATTERN)] + [(r.code, r.query) for r in rules if r.query.strip()]
+    sources = [(_IMPORT, IMPORT_PATTERNS), (_CALL, CALL_PATTERN), (_LOOP, LOOP_PATTERN)] + [
+        (r.code, r.query) for r in rules if r.query.strip()
+    ]
     text = ""
     spans: list[tuple[int, str]] = []
     for owner, source in sources:
         spans.append((len(text.encode()), owner))
         text += source.strip() + "\n"
     query = compile_query(text)
-    owners = []
+    kinds = []
     for index in range(query.pattern_count):
         start = query.start_byte_for_pattern(index)
-        owner = _CORE
+        kind = _IMPORT
         for span_start, span_owner in spans:
             if span_start <= start:
-                owner = span_owner
-        owners.append(owner)
-    return CombinedQuery(query=query, owners=tuple(owners))
+                kind = span_owner
+        kinds.append(kind)
+    owners = tuple(_CORE if kind.startswith("core:") else kind for kind in kinds)
+    return CombinedQuery(query=query, owners=owners, kinds=tuple(kinds),
+                         with_patterns=frozenset(r.code for r in rules if r.query.strip()))
 
 
 def enabled_rules(config: Config) -> tuple[type[Rule], ...]:
@@ -122,50 +134,53 @@ def _analyze_file(
         errors.append(FileError(path, "syntax", f"syntax error near line {line}; analysed as far as it parsed"))
     file = SourceFile(path=path, source=data, tree=tree, path_context=path_context(config, path))
     combined = combined_query(rules)
-    owners = combined.owners
+    kinds = combined.kinds
     per_rule: dict[str, list[Match]] = {}
     ctx = CheckContext(file=file, config=config, project=project)
     calls = ctx.calls
     calls_by_method = ctx.calls_by_method
+    loops = ctx.loops
     unusual: list[CallSite] = []  # callees that are neither a name nor an attribute: `f()()`, `(g)()`
     try:
         for pattern_index, match in QueryCursor(combined.query).matches(tree.root_node):
-            owner = owners[pattern_index]
-            if owner != _CORE:
-                if owner in per_rule:
-                    per_rule[owner].append(match)
-                else:
-                    per_rule[owner] = [match]
-            elif "call" in match:
+            kind = kinds[pattern_index]
+            if kind is _CALL:
                 # Runs for every call of every file: kind ids, field ids and slices of `data`
                 # instead of `.type`, field names and `.text`.
                 function = match["call.function"][0]
-                kind = function.kind_id
-                if kind in _ATTRIBUTE:
+                callee_kind = function.kind_id
+                if callee_kind in _ATTRIBUTE:
                     method_node = function.child_by_field_id(_ATTRIBUTE_FIELD)
                     method = "" if method_node is None else data[method_node.start_byte : method_node.end_byte].decode()
                     site = CallSite(match["call"][0], None, method, file)
                 else:
                     method = data[function.start_byte : function.end_byte].decode()
                     site = CallSite(match["call"][0], None, method, file)
-                    if kind not in _IDENTIFIER:
+                    if callee_kind not in _IDENTIFIER:
                         unusual.append(site)
                 calls.append(site)
                 if method in calls_by_method:
                     calls_by_method[method].append(site)
                 else:
                     calls_by_method[method] = [site]
-            else:
+            elif kind is _LOOP:
+                loops.append(match["loop"][0])
+            elif kind is _IMPORT:
                 add_import(file.imports, match)
+            elif kind in per_rule:
+                per_rule[kind].append(match)
+            else:
+                per_rule[kind] = [match]
     except RecursionError:
         return [], errors + [FileError(path, "skipped", "nesting too deep to analyse")]
     _index_renamed_calls(ctx, unusual)
     findings: list[Finding] = []
     occurrences: dict[str, int] = {}
     mentioned: dict[bytes, bool] = {}  # the rules' `requires` tokens looked up in this file so far
+    with_patterns = combined.with_patterns
     for rule in rules:
         matches = per_rule.get(rule.code, [])
-        if not matches and rule.query.strip():
+        if not matches and rule.code in with_patterns:
             continue
         if rule.requires and not _mentions_any(data, rule.requires, mentioned):
             continue

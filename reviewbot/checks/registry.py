@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -93,6 +94,20 @@ class CheckContext:
     project: ProjectIndex
     calls: list[CallSite] = field(default_factory=list)
     calls_by_method: dict[str, list[CallSite]] = field(default_factory=dict)
+    # Every `for`/`while` loop and comprehension of the file, in no particular order.
+    loops: list[Node] = field(default_factory=list)
+    _loop_spans: tuple[list[int], list[int]] | None = field(default=None, repr=False)
+
+    def may_be_in_loop(self, node: Node) -> bool:
+        """False when no loop of the file contains `node`: a bisection that spares walking up
+        from the many calls outside any loop. True says only that a loop's bytes contain it
+        (it may be in the loop's iterable, or in a function defined in the loop)."""
+        spans = self._loop_spans
+        if spans is None:
+            spans = self._loop_spans = _merged_spans(self.loops)
+        starts, ends = spans
+        index = bisect_right(starts, node.start_byte) - 1
+        return index >= 0 and node.end_byte <= ends[index]
 
     def calls_to(self, methods: Iterable[str]) -> Iterator[CallSite]:
         """Calls whose last name segment is one of `methods`, in source order."""
@@ -124,6 +139,20 @@ class CheckContext:
             if site.node.id == node.id:
                 return site
         return CallSite(node, self.file.qualname(function), method)
+
+
+def _merged_spans(nodes: list[Node]) -> tuple[list[int], list[int]]:
+    """The byte ranges covered by `nodes`, merged where they overlap: (starts, ends), sorted."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted((node.start_byte, node.end_byte) for node in nodes):
+        if ends and start <= ends[-1]:
+            if end > ends[-1]:
+                ends[-1] = end
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
 
 
 _RANKS: dict[int, tuple[frozenset[str], dict[str, int]]] = {}
