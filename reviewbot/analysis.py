@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from tree_sitter import Node, Query, QueryCursor
 
+from reviewbot.checks.helpers import match_start
 from reviewbot.checks.registry import CallSite, CheckContext, Match, ProjectIndex, Report, Rule, all_rules
 from reviewbot.config import Config
 from reviewbot.diff import FileDiff
@@ -150,8 +151,8 @@ def _analyze_file(
                 function = match["call.function"][0]
                 callee_kind = function.kind_id
                 if callee_kind in _ATTRIBUTE:
-                    method_node = function.child_by_field_id(_ATTRIBUTE_FIELD)
-                    method = "" if method_node is None else data[method_node.start_byte : method_node.end_byte].decode()
+                    name = function.child_by_field_id(_ATTRIBUTE_FIELD)
+                    method = "" if name is None else data[name.start_byte : name.end_byte].decode()
                     site = CallSite(match["call"][0], None, method, file)
                 else:
                     method = data[function.start_byte : function.end_byte].decode()
@@ -174,18 +175,23 @@ def _analyze_file(
     except RecursionError:
         return [], errors + [FileError(path, "skipped", "nesting too deep to analyse")]
     _index_renamed_calls(ctx, unusual)
+    with scopes.knowing_loops(ctx.loops):
+        findings = _run_rules(ctx, rules, per_rule, combined.with_patterns, errors)
+    return findings, errors
+
+
+def _run_rules(ctx: CheckContext, rules: tuple[type[Rule], ...], per_rule: dict[str, list[Match]],
+               with_patterns: frozenset[str], errors: list[FileError]) -> list[Finding]:
+    """Each rule on its matches; a rule's failure becomes an error in `errors`."""
+    file, config, path = ctx.file, ctx.config, ctx.file.path
     findings: list[Finding] = []
     occurrences: dict[str, int] = {}
-    mentioned: dict[bytes, bool] = {}  # the rules' `requires` tokens looked up in this file so far
-    with_patterns = combined.with_patterns
     for rule in rules:
         matches = per_rule.get(rule.code, [])
         if not matches and rule.code in with_patterns:
             continue
-        if rule.requires and not _mentions_any(data, rule.requires, mentioned):
-            continue
         if len(matches) > 1:
-            matches.sort(key=_match_position)
+            matches.sort(key=match_start)
         try:
             reports = list(rule().check(ctx, matches))
         except RecursionError:
@@ -194,11 +200,13 @@ def _analyze_file(
         except Exception as error:  # one rule's bug must not lose the other findings
             errors.append(FileError(path, "internal", f"{rule.code} failed: {type(error).__name__}: {error}"))
             continue
+        if not reports:
+            continue
         for report in _unique(reports):
             finding = _to_finding(rule, report, file, config, occurrences)
             if finding is not None:
                 findings.append(finding)
-    return findings, errors
+    return findings
 
 
 def path_context(config: Config, path: str) -> str:
@@ -234,12 +242,14 @@ def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
 
 
 def unreadable_reason(data: bytes, max_size: int) -> str | None:
-    if not data.strip():
+    if not data or data.isspace():  # `isspace` stops at the first other byte; `strip` copies the file
         return "empty file"
     if len(data) > max_size:
         return f"larger than {max_size} bytes (max-file-size)"
     if b"\0" in data[:8192]:
         return "binary file"
+    if data.isascii():
+        return None  # ASCII is UTF-8, and most source files are ASCII: no need to decode them
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -266,18 +276,6 @@ def character_column(source: bytes, byte_offset: int, byte_column: int) -> int:
     if prefix.isascii():
         return byte_column + 1
     return len(prefix.decode("utf-8", "replace")) + 1
-
-
-def _mentions_any(source: bytes, tokens: tuple[bytes, ...], mentioned: dict[bytes, bool]) -> bool:
-    """Whether `source` contains one of `tokens`; each token is searched once per file, as
-    several rules may require the same one."""
-    for token in tokens:
-        found = mentioned.get(token)
-        if found is None:
-            found = mentioned[token] = token in source
-        if found:
-            return True
-    return False
 
 
 def _index_renamed_calls(ctx: CheckContext, unusual: list[CallSite]) -> None:
@@ -324,10 +322,6 @@ def _index_renamed_calls(ctx: CheckContext, unusual: list[CallSite]) -> None:
             merged.extend(group)
         merged.sort(key=lambda site: order[id(site)])  # type: ignore[index]
         by_method[last] = merged
-
-
-def _match_position(match: Match) -> int:
-    return min([nodes[0].start_byte for nodes in match.values() if nodes])
 
 
 def _unique(reports: list[Report]) -> list[Report]:

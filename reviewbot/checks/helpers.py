@@ -41,6 +41,20 @@ def _plain_def_names(source: bytes) -> frozenset[str] | None:
     return frozenset(name.decode() for name in names)
 
 
+def call_of_argument(argument: Node) -> Node | None:
+    """The call whose argument list holds `argument` directly, or None (a class's bases)."""
+    arguments = argument.parent
+    call = arguments.parent if arguments is not None and arguments.type == "argument_list" else None
+    if call is None or call.type != "call" or call.child_by_field_name("arguments") != arguments:
+        return None
+    return call
+
+
+def match_start(match: dict[str, list[Node]]) -> int:
+    """Where a query match starts: the first byte of its earliest capture (the engine's order)."""
+    return min([nodes[0].start_byte for nodes in match.values() if nodes])
+
+
 def call_function_name(ctx: CheckContext, node: Node | None) -> str | None:
     """The resolved callee name when `node` is a call (looking through `await`), else None."""
     if node is None:

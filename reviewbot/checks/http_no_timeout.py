@@ -91,11 +91,10 @@ class HttpCallWithoutTimeout(Rule):
     category = "http-no-timeout"
     principle = Principle.ASYNC_PROCESSING
     severity = Severity.WARNING
-    # Every client or function reported is named through `requests`, `urllib*` or an `http`
-    # module (`http.client`, `httpx`, `aiohttp`), spelled in the file: an import or the call.
-    requires = (b"http", b"requests", b"urllib")
 
     def check(self, ctx: CheckContext, matches: list[Match]) -> Iterator[Report]:
+        if not _may_call_a_client(ctx):
+            return
         for site in ctx.calls_to(CANDIDATE_METHODS):
             name = site.name or ""
             call = site.node
@@ -134,6 +133,14 @@ class HttpCallWithoutTimeout(Rule):
                 if receiver is not None and _is_httpx_client(ctx, receiver):
                     yield Report(call, f"`{ctx.file.text(call.child_by_field_name('function'))}` with `timeout=None` "
                                        "disables the httpx client's timeout")
+
+
+def _may_call_a_client(ctx: CheckContext) -> bool:
+    """Whether the file can hold a call this rule reports, without looking at any call: each is
+    named through an import of one of `LIBRARY_ROOTS`, but for an httpx client built without one
+    (`httpx.Client()` spelled in the file)."""
+    return any(value.split(".", 1)[0] in LIBRARY_ROOTS for value in ctx.file.imports.values()) or (
+        b"httpx" in ctx.file.source)
 
 
 def _timeout_argument(call: Node, name: str) -> Node | None:

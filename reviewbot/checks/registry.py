@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -96,27 +95,17 @@ class CheckContext:
     calls_by_method: dict[str, list[CallSite]] = field(default_factory=dict)
     # Every `for`/`while` loop and comprehension of the file, in no particular order.
     loops: list[Node] = field(default_factory=list)
-    _loop_spans: tuple[list[int], list[int]] | None = field(default=None, repr=False)
-
-    def may_be_in_loop(self, node: Node) -> bool:
-        """False when no loop of the file contains `node`: a bisection that spares walking up
-        from the many calls outside any loop. True says only that a loop's bytes contain it
-        (it may be in the loop's iterable, or in a function defined in the loop)."""
-        spans = self._loop_spans
-        if spans is None:
-            spans = self._loop_spans = _merged_spans(self.loops)
-        starts, ends = spans
-        index = bisect_right(starts, node.start_byte) - 1
-        return index >= 0 and node.end_byte <= ends[index]
 
     def calls_to(self, methods: Iterable[str]) -> Iterator[CallSite]:
         """Calls whose last name segment is one of `methods`, in source order."""
         by_method = self.calls_by_method
+        rank = None
         if type(methods) is frozenset and len(methods) > len(by_method):
+            rank = _method_ranks(methods)
+        if rank is not None:
             # A long constant set and a short file: look the file's methods up in the set, then
             # put them in the set's order, so that calls starting at the same byte (a chain's
             # links) keep the order they would have from iterating the set itself.
-            rank = _method_ranks(methods)
             present = [method for method in by_method if method in rank]
             if len(present) > 1:
                 present.sort(key=rank.__getitem__)
@@ -141,33 +130,23 @@ class CheckContext:
         return CallSite(node, self.file.qualname(function), method)
 
 
-def _merged_spans(nodes: list[Node]) -> tuple[list[int], list[int]]:
-    """The byte ranges covered by `nodes`, merged where they overlap: (starts, ends), sorted."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for start, end in sorted((node.start_byte, node.end_byte) for node in nodes):
-        if ends and start <= ends[-1]:
-            if end > ends[-1]:
-                ends[-1] = end
-        else:
-            starts.append(start)
-            ends.append(end)
-    return starts, ends
+_RANKS: dict[int, tuple[frozenset[str], dict[str, int] | None]] = {}
 
 
-_RANKS: dict[int, tuple[frozenset[str], dict[str, int]]] = {}
-
-
-def _method_ranks(methods: frozenset[str]) -> dict[str, int]:
-    """Each method's position in the set's iteration order, kept per set (the set is held, so
-    its id cannot be reused by another)."""
+def _method_ranks(methods: frozenset[str]) -> dict[str, int] | None:
+    """Each method's position in the set's iteration order, for a set seen before (a set built
+    for one call is not worth ranking). The set is held, so its id cannot be reused by another."""
     entry = _RANKS.get(id(methods))
-    if entry is None or entry[0] is not methods:
-        if len(_RANKS) >= 256:
-            _RANKS.clear()  # sets built per call would otherwise pile up
-        entry = (methods, {method: index for index, method in enumerate(methods)})
-        _RANKS[id(methods)] = entry
-    return entry[1]
+    if entry is not None and entry[0] is methods:
+        if entry[1] is not None:
+            return entry[1]
+        ranks = {method: index for index, method in enumerate(methods)}
+        _RANKS[id(methods)] = (methods, ranks)
+        return ranks
+    if len(_RANKS) >= 1024:
+        _RANKS.clear()  # sets built per call would otherwise pile up
+    _RANKS[id(methods)] = (methods, None)
+    return None
 
 
 @dataclass
@@ -192,9 +171,6 @@ class Rule:
     severity: ClassVar[Severity]
     preview: ClassVar[bool] = False
     query: ClassVar[str] = ""
-    # Byte strings of which a file must contain at least one for the rule to report anything in
-    # it; the engine then skips the rule on other files. Empty: the rule runs on every file.
-    requires: ClassVar[tuple[bytes, ...]] = ()
 
     def check(self, ctx: CheckContext, matches: list[Match]) -> Iterable[Report]:
         raise NotImplementedError

@@ -6,8 +6,8 @@ walking *down* a whole file is left to compiled queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
 from tree_sitter import Node
@@ -27,13 +27,55 @@ STATEMENT_LOOP_TYPES = frozenset({"for_statement", "while_statement"})
 _PARENTS: ContextVar[dict[int, Node | None] | None] = ContextVar("reviewbot_parents", default=None)
 
 
-@contextmanager
-def remembering_parents() -> Iterator[None]:
-    token = _PARENTS.set({})
-    try:
-        yield
-    finally:
-        _PARENTS.reset(token)
+class remembering_parents:  # lower case: used as `with remembering_parents():`, like contextlib's
+    """Remember each node's parent within the block. A class, not a generator: it runs per file."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _PARENTS.set({})
+
+    def __exit__(self, *exc_info: object) -> None:
+        _PARENTS.reset(self._token)
+
+
+# While the engine analyses a file (`knowing_loops`): the byte ranges its loops cover, merged
+# (starts, ends). Most nodes lie outside every loop, and a bisection says so without walking up.
+_LOOP_SPANS: ContextVar[tuple[list[int], list[int]] | None] = ContextVar("reviewbot_loop_spans", default=None)
+
+
+class knowing_loops:  # lower case: used as `with knowing_loops(loops):`, like contextlib's
+    """Within this block, `loops` are all the loops (`for`, `while`, comprehensions) of the tree
+    every node asked about belongs to."""
+
+    __slots__ = ("_spans", "_token")
+
+    def __init__(self, loops: Iterable[Node]) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in sorted((loop.start_byte, loop.end_byte) for loop in loops):
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        self._spans = (starts, ends)
+
+    def __enter__(self) -> None:
+        self._token = _LOOP_SPANS.set(self._spans)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _LOOP_SPANS.reset(self._token)
+
+
+def may_be_in_loop(node: Node) -> bool:
+    """False when no loop contains `node` (known only within `knowing_loops`; else True)."""
+    spans = _LOOP_SPANS.get()
+    if spans is None:
+        return True
+    starts, ends = spans
+    index = bisect_right(starts, node.start_byte) - 1
+    return index >= 0 and node.end_byte <= ends[index]
 
 
 def parent_of(node: Node) -> Node | None:
@@ -135,6 +177,8 @@ def enclosing_loops(node: Node) -> list[Node]:
     The iterable of a `for` is evaluated once, so a node in it is not inside that loop.
     """
     loops: list[Node] = []
+    if not may_be_in_loop(node):
+        return loops
     for parent in ancestors(node):
         if parent.type in SCOPE_TYPES:
             break

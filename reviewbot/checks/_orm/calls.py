@@ -168,7 +168,7 @@ def query_call_at(ctx: CheckContext, node: Node) -> QueryCall | None:
 
 
 def _find_query_calls(ctx: CheckContext) -> list[QueryCall]:
-    if not file_may_query(ctx):
+    if not ctx.loops or not file_may_query(ctx):
         return []
     found: dict[int, QueryCall] = {}
     seen: set[int] = set()
@@ -178,6 +178,8 @@ def _find_query_calls(ctx: CheckContext) -> list[QueryCall]:
     # candidate that starts there.
     longest: dict[int, Node] = {}
     for site in ctx.calls_to(CANDIDATE_METHODS):
+        if not scopes.may_be_in_loop(site.node):
+            continue  # then no loop holds its chain either: a chain's links are not loops
         start = site.node.start_byte
         top = longest.get(start)
         if top is None:
@@ -228,6 +230,8 @@ def _chain_parent(node: Node) -> Node | None:
 
 def _in_some_loop(node: Node) -> bool:
     """A quick test before the full classification: is any loop around `node` in its function?"""
+    if not scopes.may_be_in_loop(node):
+        return False
     for parent in scopes.ancestors(node):
         kind = parent.type
         if kind in _LOOP_TYPES:
