@@ -43,6 +43,7 @@ from reviewbot.collect import (
     read_changed_files,
     read_diff_text,
     read_files,
+    start_worker_server,
 )
 from reviewbot.config import Config, ConfigError
 from reviewbot.config_loader import load_config
@@ -187,8 +188,9 @@ def check_command(args: argparse.Namespace, *, stdout: TextIO | None = None, std
     else:
         files, read_errors = read_files(python_files(paths or [Path(".")], project, config), project)
 
-    models = project_models(project, config, files)
     jobs = args.jobs or default_jobs()
+    start_worker_server(len(files), jobs)  # it starts up while the models are indexed
+    models = project_models(project, config, files)
     result = analyze_in_processes(files, diffs, config, diff_filter=args.diff_filter, models=models, jobs=jobs)
     result = AnalysisResult(
         findings=at_least(result.findings, Severity(args.min_severity)),

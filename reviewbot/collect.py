@@ -8,6 +8,7 @@ repository root, else the directory the given paths have in common. Globs in the
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import subprocess
 import sys
@@ -260,7 +261,7 @@ def analyze_in_processes(
     """`analyze` with the files spread over up to `jobs` processes; the same result, in the
     same order, as one `analyze` call. The model index is built once, by the caller, and sent to
     each process once (not with every batch)."""
-    processes = min(jobs, len(files) // FILES_PER_PROCESS)
+    processes = _process_count(len(files), jobs)
     if processes <= 1:
         return analyze(files, diffs, config, diff_filter=diff_filter, models=models)
     batches = _batches(files, processes * 4)
@@ -287,6 +288,18 @@ def analyze_in_processes(
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     result.errors.sort(key=lambda e: e.path)
     return result
+
+
+def start_worker_server(file_count: int, jobs: int) -> None:
+    """Start the server that forks the analysis processes now, when `analyze_in_processes` will
+    use processes, so that it imports the analysis while the caller builds the model index."""
+    if sys.platform != "win32" and _process_count(file_count, jobs) > 1:
+        _worker_context()
+        multiprocessing.forkserver.ensure_running()
+
+
+def _process_count(file_count: int, jobs: int) -> int:
+    return min(jobs, file_count // FILES_PER_PROCESS)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
