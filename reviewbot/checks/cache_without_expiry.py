@@ -438,12 +438,7 @@ def _framework_cache_write(ctx: CheckContext, call: Node, receiver: Node, method
 
 
 def _timeout_argument(call: Node, method: str) -> Node | None:
-    keywords = scopes.call_keyword_arguments(call)
-    if "timeout" in keywords:
-        return keywords["timeout"]
-    positional = scopes.call_positional_arguments(call)
-    position = TIMEOUT_POSITION[method]
-    return positional[position] if len(positional) > position else None
+    return scopes.call_argument(call, "timeout", TIMEOUT_POSITION[method])
 
 
 def _is_zero(node: Node) -> bool:

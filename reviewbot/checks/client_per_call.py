@@ -450,12 +450,7 @@ def _handle_owner_node(handle: Node) -> Node | None:
 
 
 def _url_argument(call: Node, name: str) -> Node | None:
-    keywords = scopes.call_keyword_arguments(call)
-    if "url" in keywords:
-        return keywords["url"]
-    positional = scopes.call_positional_arguments(call)
-    index = 1 if name.endswith(".request") else 0
-    return positional[index] if len(positional) > index else None
+    return scopes.call_argument(call, "url", 1 if name.endswith(".request") else 0)
 
 
 INVARIANT, LOOP_TARGET, DERIVED = "invariant", "loop-target", "derived"

@@ -144,15 +144,7 @@ def _may_call_a_client(ctx: CheckContext) -> bool:
 
 
 def _timeout_argument(call: Node, name: str) -> Node | None:
-    keywords = scopes.call_keyword_arguments(call)
-    if "timeout" in keywords:
-        return keywords["timeout"]
-    position = TIMEOUT_POSITION.get(name)
-    if position is not None:
-        positional = scopes.call_positional_arguments(call)
-        if len(positional) > position:
-            return positional[position]
-    return None
+    return scopes.call_argument(call, "timeout", TIMEOUT_POSITION.get(name))
 
 
 def _is_none(node: Node) -> bool:

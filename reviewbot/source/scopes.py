@@ -303,6 +303,16 @@ def call_positional_arguments(call: Node) -> list[Node]:
     return [a for a in arguments.named_children if a.type not in ("keyword_argument", "comment")]
 
 
+def call_argument(call: Node, keyword: str, position: int | None = None) -> Node | None:
+    """The argument passed as `keyword=`, or else at positional index `position` (when the
+    signature allows passing it positionally)."""
+    value = call_keyword_arguments(call).get(keyword)
+    if value is not None or position is None:
+        return value
+    positional = call_positional_arguments(call)
+    return positional[position] if len(positional) > position else None
+
+
 def call_has_splat(call: Node) -> bool:
     """True when the call forwards `*args` or `**kwargs`: any keyword may be inside."""
     arguments = call.child_by_field_name("arguments")
