@@ -25,7 +25,9 @@ from reviewbot.source.models import ModelIndex, build_model_index
 from reviewbot.source.parsing import PYTHON, compile_query, kind_ids, parse
 from reviewbot.source.source_file import SourceFile
 
-CALL_PATTERN = "(call function: (_) @call.function) @call\n"
+# Only the call is captured: a second capture per call (its callee) costs the query more than
+# looking the callee up from Python.
+CALL_PATTERN = "(call) @call\n"
 # Every loop, so that rules can rule out "inside a loop" by position instead of walking up the tree.
 LOOP_PATTERN = (
     "[(for_statement) (while_statement) (list_comprehension) (set_comprehension) (dictionary_comprehension)"
@@ -34,6 +36,7 @@ LOOP_PATTERN = (
 _ATTRIBUTE = kind_ids("attribute")
 _IDENTIFIER = kind_ids("identifier")
 _ATTRIBUTE_FIELD = PYTHON.field_id_for_name("attribute")
+_FUNCTION_FIELD = PYTHON.field_id_for_name("function")
 _CORE = "core"
 _IMPORT, _CALL, _LOOP = "core:import", "core:call", "core:loop"
 
@@ -148,15 +151,18 @@ def _analyze_file(
             if kind is _CALL:
                 # Runs for every call of every file: kind ids, field ids and slices of `data`
                 # instead of `.type`, field names and `.text`.
-                function = match["call.function"][0]
+                call = match["call"][0]
+                function = call.child_by_field_id(_FUNCTION_FIELD)
+                if function is None or not function.is_named:
+                    continue
                 callee_kind = function.kind_id
                 if callee_kind in _ATTRIBUTE:
                     name = function.child_by_field_id(_ATTRIBUTE_FIELD)
                     method = "" if name is None else data[name.start_byte : name.end_byte].decode()
-                    site = CallSite(match["call"][0], None, method, file)
+                    site = CallSite(call, None, method, file)
                 else:
                     method = data[function.start_byte : function.end_byte].decode()
-                    site = CallSite(match["call"][0], None, method, file)
+                    site = CallSite(call, None, method, file)
                     if callee_kind not in _IDENTIFIER:
                         unusual.append(site)
                 calls.append(site)
