@@ -14,7 +14,7 @@ query collects every class and relation field of a file in a single traversal.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor
@@ -119,25 +119,20 @@ class ModelIndex:
 
     def relation(self, model: str | None, attribute: str) -> Relation | None:
         """The relation `attribute` of `model` or of one of its indexed base classes."""
-        if model is None:
-            return None
-        seen: set[str] = set()
-        pending = [model]
-        while pending and len(seen) < 16:
-            current = pending.pop()
-            if current in seen:
-                continue
-            seen.add(current)
+        for current in self._lineage(model):
             found = self.relations.get(current, {}).get(attribute)
             if found is not None:
                 return found
-            pending.extend(self.bases.get(current, ()))
         return None
 
     def overrides(self, model: str | None, method: str) -> bool:
         """Whether `model` or one of its indexed base classes defines `method` (`save`, `delete`)."""
+        return any(method in self.overridden.get(current, ()) for current in self._lineage(model))
+
+    def _lineage(self, model: str | None) -> Iterator[str]:
+        """`model` and its indexed base classes, each once (at most 16: cycles and deep trees end)."""
         if model is None:
-            return False
+            return
         seen: set[str] = set()
         pending = [model]
         while pending and len(seen) < 16:
@@ -145,10 +140,8 @@ class ModelIndex:
             if current in seen:
                 continue
             seen.add(current)
-            if method in self.overridden.get(current, ()):
-                return True
+            yield current
             pending.extend(self.bases.get(current, ()))
-        return False
 
     def relations_named(self, attribute: str) -> list[Relation]:
         """Every indexed relation called `attribute`, on any model."""
