@@ -6,8 +6,10 @@ Usage: python bench/webhook.py [--rate 200] [--seconds 10] [--reviews 5] [--file
 1. Acknowledgement: `reviewbot serve` (a separate process, embedded SQLite queue, in-process
    worker) receives signed `pull_request.synchronize` and `issue_comment` deliveries at a fixed
    rate (open loop: latency is measured from each request's scheduled time, so a stalled server
-   cannot hide its backlog), after 40 untimed warm-up deliveries. Afterwards every accepted
-   delivery id must be in the state database and every queued run must have ended.
+   cannot hide its backlog), after 40 untimed warm-up deliveries. Each push moves its pull
+   request's head on the fake GitHub first, so the worker reviews real heads while the load
+   runs and supersedes the runs whose head moved on. Afterwards every accepted delivery id must
+   be in the state database and every queued run must have ended.
 2. Review: a synthetic pull request of --files changed Python files on the fake GitHub, reviewed
    by the App with production client settings (writes paced one second apart, as GitHub asks);
    GitHub API calls per review and the time from the webhook to the review being posted.
@@ -21,13 +23,13 @@ import argparse
 import http.client
 import json
 import os
-import random
 import statistics
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,48 +49,62 @@ PULL_REQUESTS = 20
 # ---------------------------------------------------------------- 1. acknowledgement latency
 
 
-def delivery(index: int, rng: random.Random) -> tuple[str, str, bytes]:
-    """A realistic mix: mostly pushes to one of 20 open pull requests, some ordinary comments."""
-    delivery_id = str(uuid.uuid4())
-    if index % 5 == 4:
-        payload = {"action": "created", "issue": {"number": 1 + index % PULL_REQUESTS, "pull_request": {}},
-                   "comment": {"id": 10_000 + index, "body": "Looks good, thanks!", "user": {"login": "alice"}},
+class Deliveries:
+    """A realistic mix: mostly pushes to one of 20 open pull requests, some ordinary comments.
+
+    A push moves the pull request's head on the fake GitHub before its webhook is sent, as on
+    GitHub: the worker reviews heads that exist, and a run whose head moved on while it waited in
+    the queue is superseded without a GitHub call."""
+
+    def __init__(self, github: object, pulls: dict[int, object]) -> None:
+        self._github = github
+        self._pulls = pulls
+
+    def make(self, index: int) -> tuple[str, str, bytes]:
+        delivery_id = str(uuid.uuid4())
+        number = 1 + index % PULL_REQUESTS
+        if index % 5 == 4:
+            payload = {"action": "created", "issue": {"number": number, "pull_request": {}},
+                       "comment": {"id": 10_000 + index, "body": "Looks good, thanks!", "user": {"login": "alice"}},
+                       "repository": {"full_name": REPOSITORY}, "installation": {"id": 1},
+                       "sender": {"login": "alice", "type": "User"}}
+            return "issue_comment", delivery_id, json.dumps(payload).encode()
+        with self._github.lock:  # type: ignore[attr-defined]
+            head_sha = self._pulls[number].push({"app.py": f"x = {index}\n"})  # type: ignore[attr-defined]
+        payload = {"action": "synchronize", "number": number,
+                   "pull_request": {"number": number, "draft": False, "head": {"sha": head_sha}},
                    "repository": {"full_name": REPOSITORY}, "installation": {"id": 1},
                    "sender": {"login": "alice", "type": "User"}}
-        return "issue_comment", delivery_id, json.dumps(payload).encode()
-    payload = {"action": "synchronize", "number": 1 + index % PULL_REQUESTS,
-               "pull_request": {"number": 1 + index % PULL_REQUESTS, "draft": False,
-                                "head": {"sha": f"{rng.getrandbits(160):040x}"}},
-               "repository": {"full_name": REPOSITORY}, "installation": {"id": 1},
-               "sender": {"login": "alice", "type": "User"}}
-    return "pull_request", delivery_id, json.dumps(payload).encode()
+        return "pull_request", delivery_id, json.dumps(payload).encode()
 
 
-def warm_up(port: int, count: int = 40) -> list[str]:
+def send(connection: http.client.HTTPConnection, event: str, delivery_id: str, body: bytes) -> int:
+    connection.request("POST", "/webhook", body, {"Content-Type": "application/json", "X-GitHub-Event": event,
+                                                  "X-GitHub-Delivery": delivery_id,
+                                                  "X-Hub-Signature-256": sign(body, SECRET)})
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def warm_up(port: int, deliveries: Deliveries, count: int = 40) -> list[str]:
     """A few deliveries one by one before the clock starts: the first ones pay for lazy imports,
     compiled statements and the App's first installation token, which is not the steady state."""
-    rng = random.Random(3)
     accepted = []
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for index in range(count):
-        event, delivery_id, body = delivery(index, rng)
-        connection.request("POST", "/webhook", body, {"Content-Type": "application/json", "X-GitHub-Event": event,
-                                                      "X-GitHub-Delivery": delivery_id,
-                                                      "X-Hub-Signature-256": sign(body, SECRET)})
-        response = connection.getresponse()
-        response.read()
-        if response.status == 202:
+        event, delivery_id, body = deliveries.make(index)
+        if send(connection, event, delivery_id, body) == 202:
             accepted.append(delivery_id)
     connection.close()
     time.sleep(1.0)
     return accepted
 
 
-def load_phase(port: int, rate: float, seconds: float, threads: int) -> tuple[list[float], list[str], int]:
+def load_phase(port: int, deliveries: Deliveries, rate: float, seconds: float,
+               threads: int) -> tuple[list[float], list[str], int]:
     """Send rate*seconds deliveries on schedule; returns latencies (s), accepted ids, failures."""
     total = int(rate * seconds)
-    rng = random.Random(7)
-    requests = [delivery(i, rng) for i in range(total)]
     latencies: list[float] = []
     accepted: list[str] = []
     failures = 0
@@ -99,18 +115,13 @@ def load_phase(port: int, rate: float, seconds: float, threads: int) -> tuple[li
         nonlocal failures
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for index in range(offset, total, threads):
-            event, delivery_id, body = requests[index]
             scheduled = start_at + index / rate
             pause = scheduled - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": event,
-                       "X-GitHub-Delivery": delivery_id, "X-Hub-Signature-256": sign(body, SECRET)}
+            event, delivery_id, body = deliveries.make(index)
             try:
-                connection.request("POST", "/webhook", body, headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
+                status = send(connection, event, delivery_id, body)
             except OSError:
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -137,8 +148,9 @@ def acknowledgement_benchmark(rate: float, seconds: float, threads: int) -> dict
     key = generate_app_key()
     github = fake_github(app_id="4242", public_key=key.public_pem).start()
     repo = github.add_repo(REPOSITORY, 1)
-    for number in range(1, PULL_REQUESTS + 1):
-        repo.add_pull(number, {"app.py": "x = 1\n"}, {"app.py": "x = 2\n"})
+    pulls = {number: repo.add_pull(number, {"app.py": "x = 1\n"}, {"app.py": "x = 2\n"})
+             for number in range(1, PULL_REQUESTS + 1)}
+    deliveries = Deliveries(github, pulls)
     with tempfile.TemporaryDirectory(prefix="reviewbot-bench-") as tmp:
         data_dir = Path(tmp) / "data"
         port = free_port()
@@ -147,8 +159,8 @@ def acknowledgement_benchmark(rate: float, seconds: float, threads: int) -> dict
         server = start(["serve", "--port", str(port)], env, Path(tmp))
         try:
             wait_until(lambda: is_healthy(f"http://127.0.0.1:{port}"), "the server to start", server)
-            warmed = warm_up(port)
-            latencies, accepted, failures = load_phase(port, rate, seconds, threads)
+            warmed = warm_up(port, deliveries)
+            latencies, accepted, failures = load_phase(port, deliveries, rate, seconds, threads)
             accepted += warmed
             store = StateStore.open(f"sqlite:///{data_dir / 'reviewbot.db'}")
             recorded = store.delivery_ids()
@@ -160,13 +172,15 @@ def acknowledgement_benchmark(rate: float, seconds: float, threads: int) -> dict
                 pass
             runs = store.all_runs()
             unfinished = sum(1 for run in runs if not run.status.is_final)
+            ended = Counter(run.status.value for run in runs)
             store.close()
         finally:
             stop(server)
             github.stop()
     latencies.sort()
     return {"sent": len(latencies), "accepted": len(accepted) - len(warmed), "failed": failures, "lost": len(lost),
-            "runs": len(runs), "unfinished": unfinished, "p50": percentile(latencies, 50),
+            "runs": len(runs), "unfinished": unfinished, "reviewed": ended["succeeded"],
+            "superseded": ended["superseded"], "p50": percentile(latencies, 50),
             "p99": percentile(latencies, 99), "max": latencies[-1] if latencies else 0.0}
 
 
@@ -277,6 +291,7 @@ def main() -> None:
         ("", "latency max", f"{ack['max'] * 1000:.1f} ms", ""),
         ("", "accepted deliveries missing from the DB", str(ack["lost"]), "0"),
         ("", "runs queued / not finished after drain", f"{ack['runs']} / {ack['unfinished']}", "- / 0"),
+        ("", "runs reviewed / superseded by a newer push", f"{ack['reviewed']} / {ack['superseded']}", ""),
         ("review", f"synthetic PR, {review['files']} changed files, {review['reviews']} reviews", "", ""),
         ("", "GitHub API calls per review", f"{review['api_calls']}", "<= 15"),
         ("", "webhook -> review posted (p50)", f"{review['p50']:.2f} s", "< 3 s"),

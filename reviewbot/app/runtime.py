@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fastapi import FastAPI
 from huey import Huey
 from huey.consumer import Consumer
 from pydantic import ValidationError
@@ -16,7 +15,7 @@ from reviewbot.jobs.queue import ReviewQueue, create_consumer, open_huey
 from reviewbot.jobs.review import RetryPolicy, ReviewJob
 from reviewbot.settings import Settings, SettingsError, describe_validation_error
 from reviewbot.state.store import StateStore
-from reviewbot.webhooks.app import create_app
+from reviewbot.webhooks.app import WebApp, create_app
 from reviewbot.webhooks.intake import WebhookIntake
 
 logger = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class Runtime:
     def huey(self) -> Huey:
         return self.queue.huey
 
-    def web_app(self) -> FastAPI:
+    def web_app(self) -> WebApp:
         intake = WebhookIntake(self.settings.webhook_secret.get_secret_value(), self.store, self.queue.enqueue)
         return create_app(intake, {"database": self.store.ping, "queue": self.queue.ping})
 

@@ -12,11 +12,14 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.storage import SqliteStorage
+
+from reviewbot.state.writer_lock import WriterLock
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,14 @@ class WalSqliteStorage(SqliteStorage):
     """huey's SQLite storage with `synchronous=NORMAL`. In WAL mode that keeps every committed
     message across a crash or restart of the process; only a power loss or OS crash may drop the
     last few commits (never corrupt the file). huey's default (FULL) syncs the disk on every
-    enqueue, which caps intake at a few hundred webhooks per second."""
+    enqueue, which caps intake at a few hundred webhooks per second.
+
+    huey holds `self.lock` around every transaction; here it also orders the processes sharing
+    the file (the web server enqueueing, workers dequeueing) without SQLite's polling wait."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lock = WriterLock(f"{self.filename}.writer-lock")
 
     def _create_connection(self) -> sqlite3.Connection:
         connection = super()._create_connection()

@@ -105,7 +105,8 @@ class ReviewJob:
             logger.warning("run %s: no such run; nothing to do", run_id)
             return None
         if run.status is not RunStatus.QUEUED:
-            logger.info("run %s is %s; nothing to do", run_id, run.status)
+            # Most often a run that a newer push superseded while it waited in the queue.
+            logger.debug("run %s is %s; nothing to do", run_id, run.status)
             return None
         if run.superseded_by is not None:
             self._store.finish(run_id, RunStatus.SUPERSEDED, f"superseded by run {run.superseded_by}")

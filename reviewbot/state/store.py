@@ -5,14 +5,14 @@ they hold across threads and processes:
 
 - a delivery id is the primary key of `deliveries`: a redelivery never makes a second run;
 - a run for a head SHA that is already queued or running is not queued again;
-- a run for a newer head marks older queued or running runs of the same PR `superseded_by` it;
-  a running job reads that flag between stages and stops before it posts;
+- a run for a newer head supersedes older runs of the same PR: a queued one ends at once (its
+  queue message then costs the worker one read), a running one is flagged `superseded_by` it,
+  reads that flag between stages and stops before it posts;
 - one run per pull request holds the PR's lock (a lease) while it works.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -21,11 +21,17 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Integer,
+    Row,
+    String,
     bindparam,
+    case,
+    cast,
     create_engine,
     delete,
     event,
     insert,
+    literal,
     select,
     text,
     update,
@@ -46,6 +52,7 @@ from reviewbot.state.records import (
     RunRequest,
     RunStatus,
 )
+from reviewbot.state.writer_lock import ThreadWriterGate, WriterLock
 
 LOCK_LEASE = timedelta(minutes=15)
 STALE_QUEUED_AFTER = timedelta(minutes=15)
@@ -92,11 +99,9 @@ class StateStore:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._reads = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
-        # SQLite admits one writer at a time. Threads of this process queue for it here, where a
-        # released lock wakes the next writer at once, instead of in SQLite's busy handler, which
-        # polls with sleeps of up to 100 ms. PostgreSQL needs no such queue.
-        self._write_lock: AbstractContextManager[object] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext())
+        # SQLite admits one writer at a time: writers queue for it in a WriterLock (see there).
+        # PostgreSQL needs no such queue.
+        self._write_lock: AbstractContextManager[object] = _writer_lock(engine)
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:
@@ -115,6 +120,8 @@ class StateStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        if isinstance(self._write_lock, WriterLock):
+            self._write_lock.close()
 
     def ping(self) -> None:
         with self._reads() as session:
@@ -163,7 +170,7 @@ class StateStore:
             "errors": [], "publication": {},
         }).scalar_one()
         if request.head_sha is not None:
-            connection.execute(_SUPERSEDE_OLDER, {**pull, "b_run_id": run_id})
+            connection.execute(_SUPERSEDE_OLDER, {**pull, "b_run_id": run_id, "b_now": now})
         return IntakeResult(IntakeOutcome.QUEUED, run_id)
 
     def forget_delivery(self, delivery_id: str, reason: str) -> None:
@@ -176,9 +183,15 @@ class StateStore:
             run_id = delivery.run_id
             session.delete(delivery)
             if run_id is not None and delivery.outcome == IntakeOutcome.QUEUED.value:
+                # The runs it superseded stand again. Those that ended for it may have no queue
+                # message left: they are due at once for the next sweep of orphaned runs.
                 session.execute(update(RunRow).where(RunRow.superseded_by == run_id,
                                                      RunRow.status.in_(ACTIVE_STATUSES))
                                 .values(superseded_by=None))
+                session.execute(update(RunRow).where(RunRow.superseded_by == run_id,
+                                                     RunRow.status == RunStatus.SUPERSEDED.value)
+                                .values(superseded_by=None, status=RunStatus.QUEUED.value, detail="",
+                                        finished_at=None, next_attempt_at=utcnow() - STALE_QUEUED_AFTER))
                 session.execute(update(RunRow).where(RunRow.id == run_id).values(
                     status=RunStatus.FAILED.value, detail=reason, errors=[reason], finished_at=utcnow()))
 
@@ -195,8 +208,9 @@ class StateStore:
     # -- runs -----------------------------------------------------------------------------------
 
     def get_run(self, run_id: int) -> RunRecord | None:
+        # Core, not the ORM: every queue message starts here, most often for a run that ended.
         with self._reads() as session:
-            row = session.get(RunRow, run_id)
+            row = session.connection().execute(_SELECT_RUN, {"b_run_id": run_id}).first()
             return None if row is None else _record(row)
 
     def runs_for(self, repository: str, number: int) -> list[RunRecord]:
@@ -233,7 +247,7 @@ class StateStore:
             if row is None or row.superseded_by is not None:
                 return HeadClaim.SUPERSEDED
             pull = {"b_repository": row.repository, "b_number": row.pr_number, "b_head_sha": head_sha,
-                    "b_run_id": run_id}
+                    "b_run_id": run_id, "b_now": utcnow()}
             existing = session.execute(_ACTIVE_OLDER_RUN_FOR_HEAD, pull).first()
             if existing is not None:
                 return HeadClaim.DUPLICATE
@@ -349,14 +363,34 @@ _ACTIVE_RUN_FOR_HEAD = (select(RunRow.id, RunRow.status)
                         .where(*_SAME_PULL_REQUEST, *_ACTIVE, RunRow.head_sha == bindparam("b_head_sha"))
                         .order_by(RunRow.id).limit(1))
 _ACTIVE_OLDER_RUN_FOR_HEAD = _ACTIVE_RUN_FOR_HEAD.where(RunRow.id < bindparam("b_run_id"))
-# Older active runs of the pull request for another head (or none yet) are superseded by :run_id.
+# Older active runs of the pull request for another head (or none yet) are superseded by
+# :b_run_id. A queued one ends here, so that its queue message costs the worker one read; a
+# running one sees the flag between its stages and stops before it posts.
+_QUEUED = RunRow.status == RunStatus.QUEUED.value
 _SUPERSEDE_OLDER = (update(RunRow)
                     .where(*_SAME_PULL_REQUEST, *_ACTIVE, RunRow.id < bindparam("b_run_id"),
                            RunRow.head_sha.is_(None) | (RunRow.head_sha != bindparam("b_head_sha")))
-                    .values(superseded_by=bindparam("b_run_id")))
+                    .values(superseded_by=bindparam("b_run_id"),
+                            status=case((_QUEUED, RunStatus.SUPERSEDED.value), else_=RunRow.status),
+                            detail=case((_QUEUED, literal("superseded by run ")
+                                         + cast(bindparam("b_run_id", type_=Integer), String)),
+                                        else_=RunRow.detail),
+                            finished_at=case((_QUEUED, bindparam("b_now")), else_=RunRow.finished_at)))
+_SELECT_RUN = select(RunRow.__table__).where(RunRow.id == bindparam("b_run_id"))
 
 
-def _record(row: RunRow) -> RunRecord:
+def _writer_lock(engine: Engine) -> AbstractContextManager[object]:
+    """Threads and processes sharing an SQLite file queue on a lock file beside it; an
+    in-memory database has one process; PostgreSQL orders writers itself."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return ThreadWriterGate()
+    return WriterLock(f"{database}.writer-lock")
+
+
+def _record(row: RunRow | Row[Any]) -> RunRecord:
     return RunRecord(
         id=row.id, delivery_id=row.delivery_id, installation_id=row.installation_id, repository=row.repository,
         number=row.pr_number, head_sha=row.head_sha, trigger=row.trigger, requested_by=row.requested_by,

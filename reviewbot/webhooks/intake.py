@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from reviewbot.state.records import IntakeOutcome
 from reviewbot.state.store import StateStore
+from reviewbot.state.writer_lock import writer_priority
 from reviewbot.webhooks.events import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -81,7 +82,8 @@ class WebhookIntake:
         except MalformedPayload as error:
             logger.warning("webhook refused: %s", error)
             return Reply(400, {"error": str(error)})
-        return self._record(event, headers.get(EVENT_HEADER.lower(), ""))
+        with writer_priority():
+            return self._record(event, headers.get(EVENT_HEADER.lower(), ""))
 
     def _record(self, event: WebhookEvent, event_name: str) -> Reply:
         request = run_request_for(event)

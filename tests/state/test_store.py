@@ -83,6 +83,33 @@ def test_a_newer_head_supersedes_queued_and_running_runs_of_the_same_pull_reques
     assert store.superseding_run(newer) is None
 
 
+def test_a_queued_run_superseded_at_intake_ends_there_and_a_running_one_is_only_flagged(store):
+    queued = store.record_delivery("d-1", "pull_request", "opened", pr_request(HEAD_A)).run_id
+    running = store.record_delivery("d-2", "pull_request", "opened", pr_request(HEAD_A, number=8)).run_id
+    store.start_attempt(running)
+    newer = store.record_delivery("d-3", "pull_request", "synchronize", pr_request(HEAD_B)).run_id
+    newer_8 = store.record_delivery("d-4", "pull_request", "synchronize", pr_request(HEAD_B, number=8)).run_id
+    ended = store.get_run(queued)
+    assert (ended.status, ended.detail, ended.superseded_by) == (RunStatus.SUPERSEDED, f"superseded by run {newer}",
+                                                                 newer)
+    assert ended.finished_at is not None and ended.started_at is None
+    flagged = store.get_run(running)
+    assert (flagged.status, flagged.superseded_by, flagged.finished_at) == (RunStatus.RUNNING, newer_8, None)
+
+
+def test_forgetting_a_delivery_revives_the_runs_it_superseded(store):
+    older = store.record_delivery("d-1", "pull_request", "opened", pr_request(HEAD_A)).run_id
+    newer = store.record_delivery("d-2", "pull_request", "synchronize", pr_request(HEAD_B)).run_id
+    assert store.get_run(older).status is RunStatus.SUPERSEDED
+    store.forget_delivery("d-2", "the queue was unavailable at intake")
+    revived = store.get_run(older)
+    assert (revived.status, revived.superseded_by, revived.finished_at, revived.detail) == (
+        RunStatus.QUEUED, None, None, "")
+    assert store.get_run(newer).status is RunStatus.FAILED
+    # Its queue message may be gone: the next sweep for orphaned runs queues it again.
+    assert older in store.orphaned_runs()
+
+
 def test_going_back_to_a_superseded_head_queues_a_new_run(store):
     a = store.record_delivery("d-1", "pull_request", "opened", pr_request(HEAD_A)).run_id
     b = store.record_delivery("d-2", "pull_request", "synchronize", pr_request(HEAD_B)).run_id

@@ -270,3 +270,10 @@ def test_the_signature_covers_the_exact_bytes(client, queue):
     headers = signed_headers(body, "pull_request")
     headers["X-Hub-Signature-256"] = sign(body + b"\n", SECRET)
     assert client.post("/webhook", content=body, headers=headers).status_code == 401
+
+
+def test_other_methods_on_the_webhook_path_are_not_allowed(client, queue):
+    response = client.get("/webhook")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert client.get("/no-such-page").status_code == 404
+    assert queue.run_ids == []
