@@ -6,14 +6,6 @@ import pytest
 
 from reviewbot.app.runtime import explainer_from_environment
 from reviewbot.settings import SettingsError
-from reviewbot.state.store import StateStore
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    yield store
-    store.close()
 
 
 def test_no_endpoint_means_no_explanations(store):

@@ -11,15 +11,7 @@ from reviewbot.findings import Finding, Severity
 from reviewbot.jobs.ports import ExplainedFindings, TransientError
 from reviewbot.jobs.review import RetryPolicy, ReviewJob, repository_directory
 from reviewbot.state.records import RunRequest, RunStatus
-from reviewbot.state.store import StateStore
 from tests.jobs.doubles import BASE, HEAD, HEAD_2, ClientFactory, InMemoryRepository, added_patch
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    yield store
-    store.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewbot.state.records import IntakeOutcome, RunStatus
-from reviewbot.state.store import StateStore
 from reviewbot.webhooks.app import create_app
 from reviewbot.webhooks.intake import MAX_BODY_BYTES, WebhookIntake
 from reviewbot.webhooks.signature import sign
@@ -38,13 +37,6 @@ class RecordingQueue:
     def ping(self) -> None:
         if self.fail:
             raise ConnectionError("queue is down")
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = StateStore.open(f"sqlite:///{tmp_path / 'state.db'}")
-    yield store
-    store.close()
 
 
 @pytest.fixture
