@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from reviewbot.findings import FileError, Finding, Severity
 from reviewbot.render.annotations import escape_data, escape_property, render_annotations
+from tests.builders import finding as sample_finding
 
 
 def finding(**changes) -> Finding:
-    base = Finding(
-        rule="RB203", name="http-call-without-timeout", category="http-no-timeout", principle="async-processing",
-        severity=Severity.WARNING, path="app/client.py", line=5, end_line=7, column=12, end_column=6,
-        message="`requests.get` has no timeout", fingerprint="0123456789abcdef",
-    )
-    return replace(base, **changes)
+    """The sample finding spread over lines 5-7, outside any handler or task."""
+    return sample_finding(**{"end_line": 7, "end_column": 6, "context": "", **changes})
 
 
 def test_one_command_per_finding():

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
-from reviewbot.findings import FileError, Finding, Severity
+from reviewbot.findings import FileError
 from reviewbot.render.json_output import render_json
-
-
-def finding(**changes) -> Finding:
-    base = Finding(
-        rule="RB203", name="http-call-without-timeout", category="http-no-timeout", principle="async-processing",
-        severity=Severity.WARNING, path="app/client.py", line=5, end_line=5, column=12, end_column=29,
-        message="`requests.get` has no timeout", fingerprint="0123456789abcdef", context="handler",
-    )
-    return replace(base, **changes)
+from tests.builders import finding
 
 
 def test_document_holds_findings_and_errors():

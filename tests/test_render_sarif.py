@@ -7,7 +7,6 @@ published in oasis-tcs/sarif-spec (Schemata/sarif-schema-2.1.0.json).
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,9 @@ from jsonschema import Draft4Validator, Draft7Validator
 
 from reviewbot import Config, analyze
 from reviewbot.checks import all_rules, rule_by_code
-from reviewbot.findings import FileError, Finding, Severity
+from reviewbot.findings import FileError, Severity
 from reviewbot.render.sarif import render_sarif, sarif_log
+from tests.builders import finding
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
@@ -30,13 +30,6 @@ def validator() -> Draft7Validator:
     return Draft7Validator(schema)
 
 
-def finding(**changes) -> Finding:
-    base = Finding(
-        rule="RB203", name="http-call-without-timeout", category="http-no-timeout", principle="async-processing",
-        severity=Severity.WARNING, path="app/client.py", line=5, end_line=5, column=12, end_column=29,
-        message="`requests.get` has no timeout", fingerprint="0123456789abcdef", context="handler",
-    )
-    return replace(base, **changes)
 
 
 def test_log_of_a_real_analysis_validates(validator):
