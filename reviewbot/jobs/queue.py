@@ -42,7 +42,7 @@ class WalSqliteStorage(SqliteStorage):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.lock = WriterLock(f"{self.filename}.writer-lock")
+        self.lock = WriterLock.beside(self.filename)
 
     def _create_connection(self) -> sqlite3.Connection:
         connection = super()._create_connection()

@@ -387,7 +387,7 @@ def _writer_lock(engine: Engine) -> AbstractContextManager[object]:
     database = engine.url.database
     if not database or database == ":memory:":
         return ThreadWriterGate()
-    return WriterLock(f"{database}.writer-lock")
+    return WriterLock.beside(database)
 
 
 def _record(row: RunRow | Row[Any]) -> RunRecord:

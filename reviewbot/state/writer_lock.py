@@ -99,6 +99,11 @@ class WriterLock:
         self._fd: int | None = None
         self._pid = 0
 
+    @classmethod
+    def beside(cls, database: str | Path) -> WriterLock:
+        """The lock of the SQLite file `database`, kept in a file next to it."""
+        return cls(f"{database}.writer-lock")
+
     def __enter__(self) -> WriterLock:
         self._threads.acquire()
         try:
