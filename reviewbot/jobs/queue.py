@@ -1,9 +1,11 @@
 """The job queue: huey, on SQLite in the data directory by default or on Redis, behind one URL.
 
-Queue messages hold only a run id; everything else is in the state database. Both the web server
-(which enqueues) and the worker (which runs) build the queue the same way, so they agree on
-the task names. Runs are retried by enqueueing them again with a delay (see ReviewJob): huey's
-own retries use a fixed delay, and the backoff here doubles.
+Queue messages hold only a run id; everything else is in the state database. A message starts
+its run or, when newer pushes superseded that run before it started, the newest of them
+(`StateStore.current_run`). Both the web server (which enqueues) and the worker (which runs)
+build the queue the same way, so they agree on the task names. Runs are retried by enqueueing
+their message again with a delay (see ReviewJob): huey's own retries use a fixed delay, and the
+backoff here doubles.
 """
 
 from __future__ import annotations

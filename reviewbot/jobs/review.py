@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 REACTION = "eyes"
 DIFF_FILTER = "added"
 EXPLANATIONS_UNAVAILABLE = "Explanations are unavailable for this review."
+MAX_TAKEOVERS = 5  # runs one queue message follows at once before it waits and tries again
 
 
 @dataclass(frozen=True)
@@ -98,29 +99,31 @@ class ReviewJob:
         self._retry = retry or RetryPolicy()
 
     def __call__(self, run_id: int) -> float | None:
-        """Run one attempt. Returns the delay in seconds after which the run must be queued
-        again (a transient failure, or the PR's lock is busy), or None when it is done."""
-        run = self._store.get_run(run_id)
-        if run is None:
-            logger.warning("run %s: no such run; nothing to do", run_id)
-            return None
-        if run.status is not RunStatus.QUEUED:
-            # Most often a run that a newer push superseded while it waited in the queue.
-            logger.debug("run %s is %s; nothing to do", run_id, run.status)
-            return None
-        if run.superseded_by is not None:
-            self._store.finish(run_id, RunStatus.SUPERSEDED, f"superseded by run {run.superseded_by}")
-            return None
-        if not self._store.acquire_lock(run):
-            logger.info("run %s: another run of %s#%s is in progress", run_id, run.repository, run.number)
-            return self._retry.lock_wait
-        try:
-            started = self._store.start_attempt(run_id)
-            if started is None:
+        """Handle the queue message of `run_id`: one attempt at the run it stands for now, which is
+        the newest run of the pull request when newer pushes superseded `run_id` before it
+        started (`StateStore.current_run`). Returns the delay in seconds after which the message
+        must be queued again (a transient failure, or the PR's lock is busy), or None when it is
+        done."""
+        for _ in range(MAX_TAKEOVERS):
+            run = self._store.current_run(run_id)
+            if run is None:
+                logger.warning("run %s: no such run; nothing to do", run_id)
                 return None
-            return self._attempt(started)
-        finally:
-            self._store.release_lock(run)
+            if run.status is not RunStatus.QUEUED:
+                # Another message started it, or it ended: a spare message.
+                logger.debug("run %s is %s; nothing to do", run.id, run.status)
+                return None
+            if not self._store.acquire_lock(run):
+                logger.info("run %s: another run of %s#%s is in progress", run.id, run.repository, run.number)
+                return self._retry.lock_wait
+            try:
+                started = self._store.start_attempt(run.id)
+                if started is not None:
+                    return self._attempt(started)
+            finally:
+                self._store.release_lock(run)
+            # A newer push superseded the run between the two reads: follow it.
+        return self._retry.lock_wait
 
     def _attempt(self, run: RunRecord) -> float | None:
         timer = StageTimer()

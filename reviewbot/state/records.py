@@ -65,6 +65,9 @@ class IntakeResult:
     outcome: IntakeOutcome
     run_id: int | None = None
     detail: str = ""
+    # The queued run this one superseded before it started: its queue message starts this run,
+    # so there is nothing to enqueue (see StateStore.current_run).
+    carried_by: int | None = None
 
 
 class HeadClaim(StrEnum):

@@ -5,9 +5,12 @@ they hold across threads and processes:
 
 - a delivery id is the primary key of `deliveries`: a redelivery never makes a second run;
 - a run for a head SHA that is already queued or running is not queued again;
-- a run for a newer head supersedes older runs of the same PR: a queued one ends at once (its
-  queue message then costs the worker one read), a running one is flagged `superseded_by` it,
-  reads that flag between stages and stops before it posts;
+- a run for a newer head supersedes older runs of the same PR: a queued one ends at once, a
+  running one is flagged `superseded_by` it, reads that flag between stages and stops before it
+  posts;
+- a queue message stands for the newest run of its supersede chain (`current_run`): a run that
+  supersedes a queued run before it started takes over that run's message instead of adding one,
+  so a burst of pushes to a pull request costs the queue one message and the worker one review;
 - one run per pull request holds the PR's lock (a lease) while it works.
 """
 
@@ -132,7 +135,8 @@ class StateStore:
     def record_delivery(self, delivery_id: str, event_name: str, action: str,
                         request: RunRequest | None, ignored_reason: str = "") -> IntakeResult:
         """Record a verified delivery and, for a review request, its run. The caller enqueues the
-        returned run after this commits (and calls `forget_delivery` if it cannot).
+        returned run after this commits (and calls `forget_delivery` if it cannot), unless
+        the run took over the queue message of the run it superseded (`carried_by`).
 
         This is the webhook handler's only database work: prepared Core statements in one short
         transaction."""
@@ -169,9 +173,18 @@ class StateStore:
             "created_at": now, "next_attempt_at": now, "timings": {}, "api_calls": 0, "file_errors": [],
             "errors": [], "publication": {},
         }).scalar_one()
-        if request.head_sha is not None:
-            connection.execute(_SUPERSEDE_OLDER, {**pull, "b_run_id": run_id, "b_now": now})
-        return IntakeResult(IntakeOutcome.QUEUED, run_id)
+        if request.head_sha is None:
+            return IntakeResult(IntakeOutcome.QUEUED, run_id)
+        ended = connection.execute(_SUPERSEDE_OLDER_RETURNING, {**pull, "b_run_id": run_id, "b_now": now}).all()
+        # A queued run that ended here and was due has a message waiting (or being read) in the
+        # queue: the new run takes it over. A run waiting out a retry's backoff, or revived by
+        # `forget_delivery` with no message, is no carrier.
+        carrier = next((row.id for row in ended if row.status == RunStatus.SUPERSEDED.value
+                        and now - STALE_QUEUED_AFTER < row.next_attempt_at <= now), None)
+        if carrier is None:
+            return IntakeResult(IntakeOutcome.QUEUED, run_id)
+        return IntakeResult(IntakeOutcome.QUEUED, run_id, f"takes the place of run {carrier} in the queue",
+                            carried_by=carrier)
 
     def forget_delivery(self, delivery_id: str, reason: str) -> None:
         """Undo `record_delivery` when the run could not be queued, so that GitHub's redelivery
@@ -208,9 +221,18 @@ class StateStore:
     # -- runs -----------------------------------------------------------------------------------
 
     def get_run(self, run_id: int) -> RunRecord | None:
-        # Core, not the ORM: every queue message starts here, most often for a run that ended.
         with self._reads() as session:
             row = session.connection().execute(_SELECT_RUN, {"b_run_id": run_id}).first()
+            return None if row is None else _record(row)
+
+    def current_run(self, run_id: int) -> RunRecord | None:
+        """The run that the queue message of `run_id` starts now: the run itself or, when newer
+        heads superseded it, the last run of that chain. A run that supersedes a queued run at
+        intake is not enqueued (`IntakeResult.carried_by`): it relies on this. Whoever starts the
+        run first wins (`start_attempt`), so a spare message costs one read. None when there is no
+        such run."""
+        with self._reads() as session:
+            row = session.connection().execute(_LAST_OF_CHAIN, {"b_run_id": run_id}).first()
             return None if row is None else _record(row)
 
     def runs_for(self, repository: str, number: int) -> list[RunRecord]:
@@ -294,13 +316,19 @@ class StateStore:
                 row.errors = [*row.errors, error]
 
     def requeue(self, run_id: int, delay: float, error: str | None = None) -> None:
-        """Put a run back in the queued state, to run again after `delay` seconds."""
+        """Put a run back in the queued state, to run again after `delay` seconds; a run that a
+        newer head superseded meanwhile ends instead."""
         with self._writing() as session:
             row = session.get(RunRow, run_id)
             if row is None:
                 return
-            row.status = RunStatus.QUEUED.value
-            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            if row.superseded_by is not None:
+                row.status = RunStatus.SUPERSEDED.value
+                row.detail = f"superseded by run {row.superseded_by}"
+                row.finished_at = utcnow()
+            else:
+                row.status = RunStatus.QUEUED.value
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
             if error:
                 row.errors = [*row.errors, error]
 
@@ -314,8 +342,13 @@ class StateStore:
             dead = list(session.scalars(select(RunRow.id).where(
                 RunRow.status == RunStatus.RUNNING.value, RunRow.id.not_in(live_locks))))
             if dead:
-                session.execute(update(RunRow).where(RunRow.id.in_(dead))
-                                .values(status=RunStatus.QUEUED.value, next_attempt_at=now))
+                # A dead run that a newer head superseded ends: the newer run reviews the PR.
+                session.execute(update(RunRow).where(RunRow.id.in_(dead), RunRow.superseded_by.is_not(None))
+                                .values(status=RunStatus.SUPERSEDED.value, finished_at=now,
+                                        detail=literal("superseded by run ") + cast(RunRow.superseded_by, String)))
+                dead = list(session.scalars(update(RunRow).where(RunRow.id.in_(dead), RunRow.superseded_by.is_(None))
+                                            .values(status=RunStatus.QUEUED.value, next_attempt_at=now)
+                                            .returning(RunRow.id)))
             overdue = list(session.scalars(select(RunRow.id).where(
                 RunRow.status == RunStatus.QUEUED.value, RunRow.next_attempt_at < now - STALE_QUEUED_AFTER)))
             if overdue:
@@ -364,8 +397,8 @@ _ACTIVE_RUN_FOR_HEAD = (select(RunRow.id, RunRow.status)
                         .order_by(RunRow.id).limit(1))
 _ACTIVE_OLDER_RUN_FOR_HEAD = _ACTIVE_RUN_FOR_HEAD.where(RunRow.id < bindparam("b_run_id"))
 # Older active runs of the pull request for another head (or none yet) are superseded by
-# :b_run_id. A queued one ends here, so that its queue message costs the worker one read; a
-# running one sees the flag between its stages and stops before it posts.
+# :b_run_id. A queued one ends here (and :b_run_id may take over its queue message, see
+# `_intake`); a running one sees the flag between its stages and stops before it posts.
 _QUEUED = RunRow.status == RunStatus.QUEUED.value
 _SUPERSEDE_OLDER = (update(RunRow)
                     .where(*_SAME_PULL_REQUEST, *_ACTIVE, RunRow.id < bindparam("b_run_id"),
@@ -376,7 +409,14 @@ _SUPERSEDE_OLDER = (update(RunRow)
                                          + cast(bindparam("b_run_id", type_=Integer), String)),
                                         else_=RunRow.detail),
                             finished_at=case((_QUEUED, bindparam("b_now")), else_=RunRow.finished_at)))
+_SUPERSEDE_OLDER_RETURNING = _SUPERSEDE_OLDER.returning(RunRow.id, RunRow.status, RunRow.next_attempt_at)
 _SELECT_RUN = select(RunRow.__table__).where(RunRow.id == bindparam("b_run_id"))
+# The chain of runs from :b_run_id along `superseded_by` (ids only grow along it), and its last run.
+_chain = (select(RunRow.id, RunRow.superseded_by).where(RunRow.id == bindparam("b_run_id"))
+          .cte("supersede_chain", recursive=True))
+_chain = _chain.union_all(select(RunRow.id, RunRow.superseded_by).where(RunRow.id == _chain.alias().c.superseded_by))
+_LAST_OF_CHAIN = (select(RunRow.__table__).join(_chain, RunRow.id == _chain.c.id)
+                  .where(_chain.c.superseded_by.is_(None)))
 
 
 def _writer_lock(engine: Engine) -> AbstractContextManager[object]:

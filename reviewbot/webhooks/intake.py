@@ -95,7 +95,7 @@ class WebhookIntake:
         except Exception:
             logger.exception("delivery %s: the state database is unavailable", delivery_id)
             return Reply(503, {"error": "the state database is unavailable; redeliver later"})
-        if result.outcome is IntakeOutcome.QUEUED and result.run_id is not None:
+        if result.outcome is IntakeOutcome.QUEUED and result.run_id is not None and result.carried_by is None:
             try:
                 self._enqueue(result.run_id)
             except Exception:

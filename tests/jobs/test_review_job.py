@@ -149,6 +149,47 @@ def test_a_superseded_queued_run_never_starts(store, github):
     assert store.get_run(first).attempts == 0
 
 
+def test_the_queue_message_of_a_superseded_run_reviews_the_newest_head(store, github):
+    first = queue_pr(store, HEAD)
+    second = queue_pr(store, HEAD_2, delivery="d-2", trigger="synchronize")
+    github.head_sha = HEAD_2
+    job = make_job(store, github)
+    assert job(first) is None
+    assert [review.head_sha for review in github.reviews] == [HEAD_2]
+    assert store.get_run(second).status is RunStatus.SUCCEEDED and store.get_run(first).attempts == 0
+    assert job(second) is None  # a spare message
+    assert len(github.reviews) == 1
+
+
+def test_a_push_landing_while_the_worker_takes_the_run_is_followed(store, github):
+    first = queue_pr(store, HEAD)
+    take_lock = store.acquire_lock
+    pushes = []
+
+    def push_then_take_lock(run):
+        if not pushes:  # the worker has read the first run; a push supersedes it before it starts
+            pushes.append(queue_pr(store, HEAD_2, delivery="d-2", trigger="synchronize"))
+            github.head_sha = HEAD_2
+        return take_lock(run)
+
+    store.acquire_lock = push_then_take_lock
+    assert make_job(store, github)(first) is None
+    assert [review.head_sha for review in github.reviews] == [HEAD_2]
+    assert store.get_run(pushes[0]).status is RunStatus.SUCCEEDED
+
+
+def test_a_retry_of_a_run_started_by_an_older_message_comes_back_through_that_message(store, github):
+    github.publish_failures = [GithubException(502, {"message": "Bad Gateway"})]
+    first = queue_pr(store, HEAD)
+    second = queue_pr(store, HEAD_2, delivery="d-2", trigger="synchronize")
+    github.head_sha = HEAD_2
+    job = make_job(store, github)
+    assert job(first) == 10
+    assert (store.get_run(second).status, store.get_run(second).attempts) == (RunStatus.QUEUED, 1)
+    assert job(first) is None
+    assert store.get_run(second).status is RunStatus.SUCCEEDED and len(github.reviews) == 1
+
+
 def test_a_running_run_stops_before_posting_when_a_newer_push_arrives(store, github):
     first = queue_pr(store, HEAD)
     github.on_changed_files = lambda: queue_pr(store, HEAD_2, delivery="d-2", trigger="synchronize")

@@ -10,6 +10,7 @@ from reviewbot.state.store import utcnow
 
 HEAD_A = "a" * 40
 HEAD_B = "b" * 40
+HEAD_C = "c" * 40
 
 
 def pr_request(head=HEAD_A, number=7, trigger="synchronize"):
@@ -108,6 +109,52 @@ def test_forgetting_a_delivery_revives_the_runs_it_superseded(store):
     assert store.get_run(newer).status is RunStatus.FAILED
     # Its queue message may be gone: the next sweep for orphaned runs queues it again.
     assert older in store.orphaned_runs()
+
+
+def test_a_run_that_supersedes_a_queued_run_takes_over_its_queue_message(store):
+    first = store.record_delivery("d-1", "pull_request", "opened", pr_request(HEAD_A)).run_id
+    second = store.record_delivery("d-2", "pull_request", "synchronize", pr_request(HEAD_B))
+    assert (second.outcome, second.carried_by, second.detail) == (
+        IntakeOutcome.QUEUED, first, f"takes the place of run {first} in the queue")
+    third = store.record_delivery("d-3", "pull_request", "synchronize", pr_request(HEAD_C))
+    assert third.carried_by == second.run_id
+    # The message queued for the first run starts the last one; the others are spare.
+    assert store.current_run(first).id == store.current_run(second.run_id).id == third.run_id
+    assert store.current_run(third.run_id).status is RunStatus.QUEUED
+    assert store.current_run(404) is None
+
+
+def test_a_run_gets_its_own_queue_message_unless_the_superseded_run_is_due_in_the_queue(store):
+    running = store.record_delivery("d-1", "pull_request", "opened", pr_request(HEAD_A, number=1)).run_id
+    store.start_attempt(running)
+    retrying = store.record_delivery("d-2", "pull_request", "opened", pr_request(HEAD_A, number=2)).run_id
+    store.start_attempt(retrying)
+    store.requeue(retrying, 600, error="attempt 1: GithubException: 502")  # its message waits 10 minutes
+    revived = store.record_delivery("d-3", "pull_request", "opened", pr_request(HEAD_A, number=3)).run_id
+    store.record_delivery("d-4", "pull_request", "synchronize", pr_request(HEAD_B, number=3))
+    store.forget_delivery("d-4", "the queue was unavailable at intake")  # no message until the sweep
+    assert store.get_run(revived).status is RunStatus.QUEUED
+    for number in (1, 2, 3):
+        newer = store.record_delivery(f"d-new-{number}", "pull_request", "synchronize",
+                                      pr_request(HEAD_C, number=number))
+        assert (newer.outcome, newer.carried_by, newer.detail) == (IntakeOutcome.QUEUED, None, "")
+    assert store.current_run(running).status is RunStatus.QUEUED  # the newer run, not started yet
+
+
+def test_a_superseded_run_that_fails_or_dies_ends_instead_of_queueing_again(store):
+    failed = store.record_delivery("d-1", "pull_request", "opened", pr_request(HEAD_A, number=1)).run_id
+    died = store.record_delivery("d-2", "pull_request", "opened", pr_request(HEAD_A, number=2)).run_id
+    store.start_attempt(failed)
+    store.start_attempt(died)
+    newer = store.record_delivery("d-3", "pull_request", "synchronize", pr_request(HEAD_B, number=1)).run_id
+    newer_2 = store.record_delivery("d-4", "pull_request", "synchronize", pr_request(HEAD_B, number=2)).run_id
+    store.requeue(failed, 10, error="attempt 1: GithubException: 502")
+    assert store.orphaned_runs() == []  # the dead run has no lock, but a newer run took its place
+    for run_id, superseding in ((failed, newer), (died, newer_2)):
+        run = store.get_run(run_id)
+        assert (run.status, run.detail) == (RunStatus.SUPERSEDED, f"superseded by run {superseding}")
+        assert run.finished_at is not None
+    assert store.get_run(failed).errors == ["attempt 1: GithubException: 502"]
 
 
 def test_going_back_to_a_superseded_head_queues_a_new_run(store):

@@ -84,12 +84,23 @@ def test_a_second_event_for_a_queued_head_is_not_queued_again(client, store, que
     assert queue.run_ids == [1]
 
 
-def test_a_newer_head_supersedes_the_queued_run(client, store, queue):
+def test_a_newer_head_supersedes_the_queued_run_and_takes_its_queue_message(client, store, queue):
     post(client, pull_request_payload("opened", head=HEAD), delivery="d-1")
-    post(client, pull_request_payload("synchronize", head=HEAD_2), delivery="d-2")
+    response = post(client, pull_request_payload("synchronize", head=HEAD_2), delivery="d-2")
+    assert response.json() == {"status": "queued", "delivery": "d-2", "run": 2,
+                               "detail": "takes the place of run 1 in the queue"}
+    assert queue.run_ids == [1]
+    assert (store.get_run(1).status, store.get_run(1).superseded_by) == (RunStatus.SUPERSEDED, 2)
+    assert store.current_run(1).id == 2
+
+
+def test_a_newer_head_queues_its_own_message_when_the_older_run_is_running(client, store, queue):
+    post(client, pull_request_payload("opened", head=HEAD), delivery="d-1")
+    store.start_attempt(1)
+    response = post(client, pull_request_payload("synchronize", head=HEAD_2), delivery="d-2")
+    assert response.json() == {"status": "queued", "delivery": "d-2", "run": 2}
     assert queue.run_ids == [1, 2]
-    assert store.get_run(1).superseded_by == 2
-    assert store.get_run(2).superseded_by is None
+    assert (store.get_run(1).status, store.get_run(1).superseded_by) == (RunStatus.RUNNING, 2)
 
 
 def test_a_perfcheck_comment_is_queued_without_a_head(client, store, queue):
