@@ -165,6 +165,7 @@ def acknowledgement_benchmark(rate: float, seconds: float, threads: int) -> dict
             store = StateStore.open(f"sqlite:///{data_dir / 'reviewbot.db'}")
             recorded = store.delivery_ids()
             lost = [d for d in accepted if d not in recorded]
+            carried = took_over_a_message(store, accepted)
             try:
                 wait_until(lambda: all(run.status.is_final for run in store.all_runs()), "the queue to drain",
                            server, timeout=300)
@@ -179,9 +180,16 @@ def acknowledgement_benchmark(rate: float, seconds: float, threads: int) -> dict
             github.stop()
     latencies.sort()
     return {"sent": len(latencies), "accepted": len(accepted) - len(warmed), "failed": failures, "lost": len(lost),
-            "runs": len(runs), "unfinished": unfinished, "reviewed": ended["succeeded"],
+            "runs": len(runs), "messages": len(runs) - carried, "unfinished": unfinished, "reviewed": ended["succeeded"],
             "superseded": ended["superseded"], "p50": percentile(latencies, 50),
             "p99": percentile(latencies, 99), "max": latencies[-1] if latencies else 0.0}
+
+
+def took_over_a_message(store: StateStore, delivery_ids: list[str]) -> int:
+    """How many of these deliveries queued a run that took over the queue message of the run it
+    superseded, instead of adding a message."""
+    records = (store.get_delivery(delivery_id) for delivery_id in delivery_ids)
+    return sum(1 for record in records if record is not None and record.detail.startswith("takes the place of run"))
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -291,6 +299,7 @@ def main() -> None:
         ("", "latency max", f"{ack['max'] * 1000:.1f} ms", ""),
         ("", "accepted deliveries missing from the DB", str(ack["lost"]), "0"),
         ("", "runs queued / not finished after drain", f"{ack['runs']} / {ack['unfinished']}", "- / 0"),
+        ("", "queue messages for those runs", str(ack["messages"]), ""),
         ("", "runs reviewed / superseded by a newer push", f"{ack['reviewed']} / {ack['superseded']}", ""),
         ("review", f"synthetic PR, {review['files']} changed files, {review['reviews']} reviews", "", ""),
         ("", "GitHub API calls per review", f"{review['api_calls']}", "<= 15"),
