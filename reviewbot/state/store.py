@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Integer,
@@ -335,25 +336,22 @@ class StateStore:
     def orphaned_runs(self, now: datetime | None = None) -> list[int]:
         """Runs no queue message will ever start: running runs whose worker died (their PR lock
         lapsed) are set back to queued, and queued runs long overdue are listed for enqueueing
-        again. Starting a run is atomic (`start_attempt`), so a spare message is harmless."""
+        again. Starting a run is atomic (`start_attempt`), so a spare message is harmless. Such
+        runs that a newer head superseded end instead: the newer run reviews the pull request."""
         now = now or utcnow()
         with self._writing() as session:
-            live_locks = select(PullRequestLockRow.run_id).where(PullRequestLockRow.expires_at > now)
-            dead = list(session.scalars(select(RunRow.id).where(
-                RunRow.status == RunStatus.RUNNING.value, RunRow.id.not_in(live_locks))))
-            if dead:
-                # A dead run that a newer head superseded ends: the newer run reviews the PR.
-                session.execute(update(RunRow).where(RunRow.id.in_(dead), RunRow.superseded_by.is_not(None))
-                                .values(status=RunStatus.SUPERSEDED.value, finished_at=now,
-                                        detail=literal("superseded by run ") + cast(RunRow.superseded_by, String)))
-                dead = list(session.scalars(update(RunRow).where(RunRow.id.in_(dead), RunRow.superseded_by.is_(None))
-                                            .values(status=RunStatus.QUEUED.value, next_attempt_at=now)
-                                            .returning(RunRow.id)))
-            overdue = list(session.scalars(select(RunRow.id).where(
-                RunRow.status == RunStatus.QUEUED.value, RunRow.next_attempt_at < now - STALE_QUEUED_AFTER)))
-            if overdue:
-                session.execute(update(RunRow).where(RunRow.id.in_(overdue)).values(next_attempt_at=now))
-            return sorted(set(dead) | set(overdue))
+            dead = RunRow.id.not_in(select(PullRequestLockRow.run_id).where(PullRequestLockRow.expires_at > now))
+            session.execute(update(RunRow).where(
+                RunRow.superseded_by.is_not(None), _QUEUED | ((RunRow.status == RunStatus.RUNNING.value) & dead))
+                .values(status=RunStatus.SUPERSEDED.value, detail=_superseded_detail(RunRow.superseded_by),
+                        finished_at=now))
+            revived = list(session.scalars(update(RunRow).where(RunRow.status == RunStatus.RUNNING.value, dead)
+                                           .values(status=RunStatus.QUEUED.value, next_attempt_at=now)
+                                           .returning(RunRow.id)))
+            overdue = list(session.scalars(update(RunRow).where(
+                _QUEUED, RunRow.next_attempt_at < now - STALE_QUEUED_AFTER).values(next_attempt_at=now)
+                .returning(RunRow.id)))
+            return sorted(set(revived) | set(overdue))
 
     # -- per-pull-request lock ------------------------------------------------------------------
 
@@ -400,13 +398,18 @@ _ACTIVE_OLDER_RUN_FOR_HEAD = _ACTIVE_RUN_FOR_HEAD.where(RunRow.id < bindparam("b
 # :b_run_id. A queued one ends here (and :b_run_id may take over its queue message, see
 # `_intake`); a running one sees the flag between its stages and stops before it posts.
 _QUEUED = RunRow.status == RunStatus.QUEUED.value
+
+
+def _superseded_detail(run_id: ColumnElement[int]) -> ColumnElement[str]:
+    return literal("superseded by run ") + cast(run_id, String)
+
+
 _SUPERSEDE_OLDER = (update(RunRow)
                     .where(*_SAME_PULL_REQUEST, *_ACTIVE, RunRow.id < bindparam("b_run_id"),
                            RunRow.head_sha.is_(None) | (RunRow.head_sha != bindparam("b_head_sha")))
                     .values(superseded_by=bindparam("b_run_id"),
                             status=case((_QUEUED, RunStatus.SUPERSEDED.value), else_=RunRow.status),
-                            detail=case((_QUEUED, literal("superseded by run ")
-                                         + cast(bindparam("b_run_id", type_=Integer), String)),
+                            detail=case((_QUEUED, _superseded_detail(bindparam("b_run_id", type_=Integer))),
                                         else_=RunRow.detail),
                             finished_at=case((_QUEUED, bindparam("b_now")), else_=RunRow.finished_at)))
 _SUPERSEDE_OLDER_RETURNING = _SUPERSEDE_OLDER.returning(RunRow.id, RunRow.status, RunRow.next_attempt_at)

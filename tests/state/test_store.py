@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from sqlalchemy import update
+
+from reviewbot.state.models import RunRow
 from reviewbot.state.records import HeadClaim, IntakeOutcome, RunRequest, RunStatus
 from reviewbot.state.store import utcnow
 
@@ -155,6 +158,17 @@ def test_a_superseded_run_that_fails_or_dies_ends_instead_of_queueing_again(stor
         assert (run.status, run.detail) == (RunStatus.SUPERSEDED, f"superseded by run {superseding}")
         assert run.finished_at is not None
     assert store.get_run(failed).errors == ["attempt 1: GithubException: 502"]
+
+
+def test_the_sweep_ends_a_queued_run_that_a_newer_head_superseded(store):
+    older = store.record_delivery("d-1", "pull_request", "opened", pr_request(HEAD_A)).run_id
+    store.start_attempt(older)
+    newer = store.record_delivery("d-2", "pull_request", "synchronize", pr_request(HEAD_B)).run_id
+    with store.engine.begin() as connection:  # as an earlier version's retry of a flagged run left it
+        connection.execute(update(RunRow).where(RunRow.id == older).values(status=RunStatus.QUEUED.value))
+    assert store.orphaned_runs(utcnow() + timedelta(hours=1)) == [newer]
+    assert (store.get_run(older).status, store.get_run(older).detail) == (RunStatus.SUPERSEDED,
+                                                                          f"superseded by run {newer}")
 
 
 def test_going_back_to_a_superseded_head_queues_a_new_run(store):
