@@ -13,7 +13,7 @@ only that line.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reviewbot.diff import FileDiff
@@ -117,15 +117,7 @@ def _clean(value: str, pattern: re.Pattern[str]) -> str:
 def sanitize_text(text: str) -> str:
     """One line of prose that may quote code: white space folded, code spans kept verbatim,
     everything else escaped so it renders as the same plain text."""
-    text = " ".join(text.split())
-    pieces: list[str] = []
-    position = 0
-    for span in _CODE_SPAN.finditer(text):
-        pieces.append(_escape_prose(text[position:span.start()]))
-        pieces.append(span.group(0))
-        position = span.end()
-    pieces.append(_escape_prose(text[position:]))
-    result = "".join(pieces)
+    result = _outside_code_spans(" ".join(text.split()), _escape_prose)
     return _LINE_START_SPECIAL.sub(_escape_block_start, result, count=1)
 
 
@@ -197,13 +189,18 @@ def _escape_plain(text: str) -> str:
 
 
 def _escape_markdown_line(line: str) -> str:
+    return _outside_code_spans(line, _escape_html_and_mentions)
+
+
+def _outside_code_spans(text: str, escape: Callable[[str], str]) -> str:
+    """`text` with `escape` applied to everything but its code spans, which stay verbatim."""
     pieces: list[str] = []
     position = 0
-    for span in _CODE_SPAN.finditer(line):
-        pieces.append(_escape_html_and_mentions(line[position:span.start()]))
+    for span in _CODE_SPAN.finditer(text):
+        pieces.append(escape(text[position:span.start()]))
         pieces.append(span.group(0))
         position = span.end()
-    pieces.append(_escape_html_and_mentions(line[position:]))
+    pieces.append(escape(text[position:]))
     return "".join(pieces)
 
 
