@@ -18,11 +18,6 @@ def repo(fake_github: FakeGitHub):
     return repo
 
 
-@pytest.fixture
-def client(github_app):
-    return github_app.pull_request_client(1)
-
-
 def _annotations(count: int):
     return annotations_for(make_finding(path=f"app/m{n:03}.py", line=n + 1) for n in range(count))
 

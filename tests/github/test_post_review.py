@@ -23,11 +23,6 @@ def pull(fake_github: FakeGitHub):
     return fake_github.add_repo(REPO).add_pull(5, {"app/views.py": BASE}, {"app/views.py": HEAD})
 
 
-@pytest.fixture
-def client(github_app):
-    return github_app.pull_request_client(1)
-
-
 def _plan_and_body(client, pull, findings, **plan_options):
     files = client.changed_files(REPO, pull.number)
     diffs = {f.path: f.diff for f in files}

@@ -17,11 +17,6 @@ def repo(fake_github: FakeGitHub):
     return fake_github.add_repo(REPO)
 
 
-@pytest.fixture
-def client(github_app: GitHubApp):
-    return github_app.pull_request_client(1)
-
-
 def test_pull_request_details(repo, client) -> None:
     pull = repo.add_pull(3, {"a.py": "a = 1\n"}, {"a.py": "a = 2\n"}, title="Faster orders", draft=True,
                          head_repo=None)
